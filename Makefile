@@ -1,0 +1,86 @@
+# CS Ops warehouse. `make build` and `make test` work on a fresh machine with Python 3.11, make and git.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt python/pyproject.toml | md5sum | cut -c1-12)
+
+# Demo data for `make build` (override: make build SCALE=large SEED=7)
+SCALE ?= small
+SEED ?= 42
+AS_OF ?= 2026-11-01
+
+export DBT_PROFILES_DIR := $(CURDIR)
+export CSOPS_RAW_DIR ?= $(CURDIR)/data/raw
+export CSOPS_WAREHOUSE ?= $(CURDIR)/warehouse/csops.duckdb
+
+# `make test` works on its own tiny data and warehouse, never on the ones `make build` made.
+TEST_RAW_DIR := $(CURDIR)/data/tiny/raw
+TEST_WAREHOUSE := $(CURDIR)/warehouse/test.duckdb
+TEST_ENV := CSOPS_RAW_DIR=$(TEST_RAW_DIR) CSOPS_WAREHOUSE=$(TEST_WAREHOUSE)
+
+.PHONY: help venv data build test lint lint-sql lint-python dbt-test pytest docs bench clean
+
+help:
+	@echo "make build   - set up .venv, generate $(SCALE) demo data, dbt build into $(CSOPS_WAREHOUSE)"
+	@echo "make test    - lint, dbt build + tests on tiny data, pytest"
+	@echo "make lint    - sqlfluff on every SQL file, ruff on python/"
+	@echo "make docs    - dbt docs generate (target/index.html and target/static_index.html)"
+	@echo "make bench   - time csops generate at each scale, written to bench/results.md"
+	@echo "make clean   - remove generated data, warehouses, dbt target and .venv"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt python/pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: python3.11 not found; install Python 3.11" >&2; exit 1; }
+	rm -f $(VENV)/.installed-*
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e python
+	touch $@
+
+data: venv
+	$(BIN)/csops generate --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(CSOPS_RAW_DIR)
+
+build: data
+	mkdir -p $(dir $(CSOPS_WAREHOUSE))
+	$(BIN)/dbt build
+	@echo
+	@echo "Warehouse ready: $(CSOPS_WAREHOUSE)"
+	@echo "  query it:  $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(CSOPS_WAREHOUSE)', read_only=True).sql('show all tables'))\""
+	@echo "  or:        duckdb $(CSOPS_WAREHOUSE)   (DuckDB CLI), then: select * from staging.stg_crm__accounts limit 10;"
+
+test: venv lint dbt-test pytest
+
+dbt-test: venv
+	$(BIN)/csops generate --scale tiny --seed $(SEED) --as-of $(AS_OF) --out $(TEST_RAW_DIR) --quiet
+	rm -f $(TEST_WAREHOUSE)
+	mkdir -p $(dir $(TEST_WAREHOUSE))
+	$(TEST_ENV) $(BIN)/dbt build --full-refresh
+	# the incremental path must give the same events as the full refresh
+	$(TEST_ENV) $(BIN)/dbt build --select stg_product__events+
+
+pytest: venv
+	$(TEST_ENV) $(BIN)/pytest python/tests -q
+
+lint: lint-sql lint-python
+
+lint-sql: venv
+	$(TEST_ENV) $(BIN)/sqlfluff lint models tests analyses snapshots
+
+lint-python: venv
+	$(BIN)/ruff check python
+
+docs: venv
+	$(BIN)/dbt docs generate --static
+	@echo "Catalog: $(CURDIR)/target/static_index.html (open it in a browser; no server needed)"
+
+bench: venv
+	$(BIN)/python bench/bench_generate.py --out bench/results.md
+
+clean:
+	rm -rf data warehouse/*.duckdb warehouse/*.wal target logs dbt_packages $(VENV)

@@ -1,0 +1,58 @@
+with
+
+source as (
+
+    select * from {{ source('billing', 'customers') }}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as billing_customer_id,
+        -- Billing carries the CRM id only for some customers; identity resolution fills the gaps.
+        cast(crm_account_id as {{ dbt.type_string() }}) as crm_account_id,
+        trim(name) as customer_name,
+        {{ csops.normalize_email('email') }} as email,
+        {{ csops.email_domain('email') }} as email_domain,
+        upper(trim(currency)) as currency_code,
+        upper(trim(address_country)) as country_code,
+        coalesce(deleted, false) as is_deleted,
+        {{ csops.epoch_to_utc('created') }} as created_at,
+        _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        (
+            {{ csops.is_internal_domain('email_domain') }}
+            or {{ csops.is_test_account_name('customer_name') }}
+        ) as is_test_account,
+        case
+            when currency_code is null then 'missing_currency'
+            when email is null then 'missing_email'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
+
+)
+
+select * from final

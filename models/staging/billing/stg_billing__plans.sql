@@ -1,0 +1,56 @@
+with
+
+source as (
+
+    select * from {{ source('billing', 'plans') }}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as plan_id,
+        trim(product_name) as product_name,
+        lower(trim(tier)) as plan_tier,
+        lower(trim(interval)) as billing_interval,
+        case lower(trim(interval))
+            when 'month' then 1
+            when 'year' then 12
+        end as billing_interval_months,
+        upper(trim(currency)) as currency_code,
+        {{ csops.minor_to_major('unit_amount', 'currency') }} as unit_amount,
+        coalesce(active, false) as is_active,
+        {{ csops.epoch_to_utc('created') }} as created_at,
+        _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        case
+            when billing_interval_months is null then 'unknown_billing_interval'
+            when unit_amount < 0 then 'negative_unit_amount'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
+
+)
+
+select * from final

@@ -1,0 +1,57 @@
+with
+
+source as (
+
+    select * from {{ source('billing', 'subscriptions') }}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as subscription_id,
+        cast(customer_id as {{ dbt.type_string() }}) as billing_customer_id,
+        lower(trim(status)) as subscription_status,
+        upper(trim(currency)) as currency_code,
+        coalesce(cancel_at_period_end, false) as is_cancel_at_period_end,
+        {{ csops.epoch_to_utc('created') }} as created_at,
+        {{ csops.epoch_to_utc('start_date') }} as started_at,
+        {{ csops.epoch_to_utc('trial_start') }} as trial_started_at,
+        {{ csops.epoch_to_utc('trial_end') }} as trial_ended_at,
+        {{ csops.epoch_to_utc('current_period_start') }} as current_period_started_at,
+        {{ csops.epoch_to_utc('current_period_end') }} as current_period_ends_at,
+        {{ csops.epoch_to_utc('canceled_at') }} as canceled_at,
+        {{ csops.epoch_to_utc('ended_at') }} as ended_at,
+        _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        case
+            when ended_at < created_at then 'ended_before_created'
+            when subscription_status = 'canceled' and ended_at is null then 'canceled_without_end'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
+
+)
+
+select * from final

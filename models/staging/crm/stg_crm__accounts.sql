@@ -1,0 +1,62 @@
+with
+
+source as (
+
+    select * from {{ source('crm', 'accounts') }}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as account_id,
+        cast(parent_id as {{ dbt.type_string() }}) as parent_account_id,
+        cast(owner_id as {{ dbt.type_string() }}) as owner_user_id,
+        trim(name) as account_name,
+        {{ csops.normalize_domain('website') }} as website_domain,
+        {{ csops.to_snake_code('type') }} as account_type,
+        {{ csops.to_snake_code('segment__c') }} as segment,
+        {{ csops.to_snake_code('industry') }} as industry,
+        cast(number_of_employees as integer) as employee_count,
+        upper(trim(billing_country)) as billing_country_code,
+        upper(trim(currency_iso_code)) as currency_code,
+        coalesce(is_deleted, false) as is_deleted,
+        {{ csops.iso_to_utc('created_date') }} as created_at,
+        {{ csops.iso_to_utc('last_modified_date') }} as last_modified_at,
+        _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        (
+            {{ csops.is_internal_domain('website_domain') }}
+            or {{ csops.is_test_account_name('account_name') }}
+        ) as is_test_account,
+        case
+            when account_name is null or account_name = '' then 'missing_account_name'
+            when parent_account_id = account_id then 'account_is_its_own_parent'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
+
+)
+
+select * from final

@@ -1,0 +1,55 @@
+with
+
+source as (
+
+    select * from {{ source('crm', 'contacts') }}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as contact_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        trim(first_name) as first_name,
+        trim(last_name) as last_name,
+        {{ csops.normalize_email('email') }} as email,
+        {{ csops.email_domain('email') }} as email_domain,
+        trim(title) as job_title,
+        coalesce(is_primary_contact, false) as is_primary_contact,
+        coalesce(is_deleted, false) as is_deleted,
+        {{ csops.iso_to_utc('created_date') }} as created_at,
+        _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        {{ csops.is_internal_domain('email_domain') }} as is_test_account,
+        case
+            when email is null then 'missing_email'
+            when email_domain is null or email not like '%_@_%._%' then 'malformed_email'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
+
+)
+
+select * from final

@@ -1,0 +1,55 @@
+with
+
+source as (
+
+    select * from {{ source('crm', 'opportunities') }}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as opportunity_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        {{ csops.to_snake_code('type') }} as opportunity_type,
+        {{ csops.to_snake_code('stage_name') }} as opportunity_stage,
+        cast(amount as decimal(18, 2)) as amount,
+        upper(trim(currency_iso_code)) as currency_code,
+        cast(close_date as date) as close_date,
+        coalesce(is_deleted, false) as is_deleted,
+        {{ csops.iso_to_utc('created_date') }} as created_at,
+        _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        opportunity_stage in ('closed_won', 'closed_lost') as is_closed,
+        opportunity_stage = 'closed_won' as is_won,
+        case
+            when amount < 0 then 'negative_amount'
+            when account_id is null then 'missing_account'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
+
+)
+
+select * from final

@@ -1,0 +1,51 @@
+with
+
+source as (
+
+    select * from {{ source('crm', 'users') }}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as user_id,
+        cast(manager_id as {{ dbt.type_string() }}) as manager_user_id,
+        trim(name) as full_name,
+        {{ csops.normalize_email('email') }} as email,
+        {{ csops.to_snake_code('user_role') }} as user_role,
+        {{ csops.to_snake_code('segment_coverage') }} as segment_coverage,
+        coalesce(is_active, false) as is_active,
+        {{ csops.iso_to_utc('created_date') }} as created_at,
+        _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        case
+            when email is null then 'missing_email'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
+
+)
+
+select * from final

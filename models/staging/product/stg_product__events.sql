@@ -1,0 +1,83 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    The big table: one row per product event. Incremental on the load timestamp: each run reads
+    what was loaded since (newest load in the table - a look-back window), so late events and
+    re-synced copies are picked up. Re-synced copies share an event_id; the latest load wins, in a
+    batch by the dedupe below and across batches by delete+insert on event_id. A full refresh gives
+    the same rows.
+-#}
+
+with
+
+source as (
+
+    select * from {{ source('product', 'events') }}
+    {% if is_incremental() %}
+        where _loaded_at > (
+            select {{ dbt.dateadd('hour', -1 * var('event_reload_lookback_hours'), 'max(_loaded_at)') }}
+            from {{ this }}
+        )
+    {% endif %}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='event_id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(event_id as bigint) as event_id,
+        cast(workspace_id as {{ dbt.type_string() }}) as workspace_id,
+        cast(user_id as {{ dbt.type_string() }}) as product_user_id,
+        cast(event_name as {{ dbt.type_string() }}) as event_name,
+        cast(occurred_at as timestamp) as occurred_at,
+        cast(received_at as timestamp) as received_at,
+        cast(_loaded_at as timestamp) as _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        {{ dbt.datediff('occurred_at', 'received_at', 'second') }}
+        > {{ var('late_event_threshold_hours') }} * 3600 as is_late_arriving,
+        case
+            when occurred_at > received_at then 'occurred_after_received'
+            when workspace_id is null then 'missing_workspace'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        event_id,
+        workspace_id,
+        product_user_id,
+        event_name,
+        is_late_arriving,
+        invalid_reason,
+        invalid_reason is not null as is_invalid,
+        occurred_at,
+        received_at,
+        _loaded_at
+    from flagged
+
+)
+
+select * from final

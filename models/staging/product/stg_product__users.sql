@@ -1,0 +1,51 @@
+with
+
+source as (
+
+    select * from {{ source('product', 'users') }}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as product_user_id,
+        cast(workspace_id as {{ dbt.type_string() }}) as workspace_id,
+        {{ csops.normalize_email('email') }} as email,
+        {{ csops.email_domain('email') }} as email_domain,
+        lower(trim(role)) as user_role,
+        cast(created_at as timestamp) as created_at,
+        _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        {{ csops.is_internal_domain('email_domain') }} as is_test_account,
+        case
+            when email is null then 'missing_email'
+            when email_domain is null then 'malformed_email'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
+
+)
+
+select * from final

@@ -1,0 +1,53 @@
+with
+
+source as (
+
+    select * from {{ source('product', 'workspaces') }}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='workspace_id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(workspace_id as {{ dbt.type_string() }}) as workspace_id,
+        trim(workspace_name) as workspace_name,
+        {{ csops.normalize_domain('domain') }} as domain,
+        cast(created_at as timestamp) as created_at,
+        cast(deleted_at as timestamp) as deleted_at,
+        deleted_at is not null as is_deleted,
+        _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        (
+            {{ csops.is_internal_domain('domain') }}
+            or {{ csops.is_test_account_name('workspace_name') }}
+        ) as is_test_account,
+        case
+            when deleted_at < created_at then 'deleted_before_created'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
+
+)
+
+select * from final

@@ -1,0 +1,52 @@
+with
+
+source as (
+
+    select * from {{ source('support', 'organizations') }}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as organization_id,
+        trim(name) as organization_name,
+        -- the help desk knows a domain for only some organisations
+        {{ csops.normalize_domain('domain_names') }} as domain,
+        {{ csops.iso_to_utc('created_at') }} as created_at,
+        _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        (
+            {{ csops.is_internal_domain('domain') }}
+            or {{ csops.is_test_account_name('organization_name') }}
+        ) as is_test_account,
+        case
+            when organization_name is null or organization_name = '' then 'missing_name'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
+
+)
+
+select * from final

@@ -1,0 +1,146 @@
+"""Deterministic demo data for every source system of the CS Ops warehouse.
+
+`generate()` writes one Parquet file per raw table under `<out>/<system>/<table>.parquet`, a
+`_manifest.json` with the row counts, and the hidden ground truth under a separate folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import config
+from .config import DEFAULT_AS_OF, SCALES
+from .emit import Emitter
+from .world import simulate
+
+SYSTEMS = ("crm", "billing", "product", "support", "surveys", "cs_platform", "community")
+TABLES = {
+    "crm": ("accounts", "users", "contacts", "opportunities"),
+    "billing": ("customers", "plans", "subscriptions", "subscription_items", "invoices", "payments", "fx_rates"),
+    "product": ("workspaces", "users", "features", "events"),
+    "support": ("organizations", "tickets"),
+    "surveys": ("nps_responses", "csat_responses"),
+    "cs_platform": ("activities", "check_ins"),
+    "community": ("members", "posts", "event_attendance"),
+}
+N_TABLES = sum(len(t) for t in TABLES.values())
+
+
+class GenerateError(Exception):
+    """A bad argument or an unusable output folder, said in one line."""
+
+
+def _write(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
+
+
+def _check_dir(path: Path, what: str) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".probe", delete=True)
+        probe.close()
+    except OSError as e:
+        raise GenerateError(f"cannot write the {what} folder {path}: {e.strerror or e}; "
+                            f"choose a folder you can write to") from e
+
+
+def validate_as_of(as_of: str) -> str:
+    import numpy as np
+
+    try:
+        d = np.datetime64(as_of, "D")
+    except ValueError as e:
+        raise GenerateError(f"--as-of {as_of!r} is not a date; use YYYY-MM-01") from e
+    if d != d.astype("datetime64[M]").astype("datetime64[D]"):
+        raise GenerateError(f"--as-of {as_of} must be the first day of a month (the data covers whole months)")
+    return str(d)
+
+
+def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.PathLike | None = None,
+             as_of: str = DEFAULT_AS_OF, progress: Callable[[str, int], None] | None = None) -> dict:
+    """Write the raw tables and the ground truth; return the manifest (row counts per table).
+
+    `progress(label, units)` is called as work completes: one unit per table, plus one per
+    customer whose product events have been generated.
+    """
+    if scale not in SCALES:
+        raise GenerateError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    if seed < 0:
+        raise GenerateError(f"--seed must be a non-negative integer, got {seed}")
+    as_of = validate_as_of(as_of)
+    out = Path(out)
+    truth = Path(truth_out) if truth_out else out.parent / "truth"
+    if truth.resolve() == out.resolve() or out.resolve() in truth.resolve().parents:
+        raise GenerateError(f"the truth folder {truth} must be outside the raw data folder {out}")
+    _check_dir(out, "output")
+    _check_dir(truth, "truth")
+    tick = progress or (lambda label, units: None)
+
+    world = simulate(SCALES[scale], seed, as_of)
+    em = Emitter(world, seed)
+    counts: dict[str, dict[str, int]] = {s: {} for s in SYSTEMS}
+    # Write into a staging folder and move into place at the end: a failed run leaves the old data intact.
+    stage = Path(tempfile.mkdtemp(prefix=".csops-generate-", dir=out))
+    try:
+        def emit(raw_tables) -> None:
+            for rt in raw_tables:
+                (stage / rt.system).mkdir(exist_ok=True)
+                _write(rt.table, stage / rt.system / f"{rt.name}.parquet")
+                counts[rt.system][rt.name] = rt.table.num_rows
+                tick(f"{rt.system}.{rt.name}", 1)
+
+        emit(em.crm())
+        emit(em.billing())
+        emit(em.product_dims())
+        (stage / "product").mkdir(exist_ok=True)
+        writer = None
+        n_events = 0
+        try:
+            for chunk in em.product_events(on_chunk=lambda k: tick("product.events", k)):
+                if writer is None:
+                    writer = pq.ParquetWriter(stage / "product" / "events.parquet", chunk.schema,
+                                              compression="zstd")
+                writer.write_table(chunk, row_group_size=1_000_000)
+                n_events += chunk.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
+        counts["product"]["events"] = n_events
+        tick("product.events", 1)
+        emit(em.support())
+        emit(em.surveys())
+        emit(em.cs_platform())
+        emit(em.community())
+
+        manifest = {"scale": scale, "seed": seed, "as_of": as_of, "customers": world.n,
+                    "months": world.months, "flaw_rates": config.FLAW_RATES, "row_counts": counts}
+        (stage / "_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        for system in SYSTEMS:
+            target = out / system
+            if target.exists():
+                shutil.rmtree(target)
+            (stage / system).rename(target)
+        (stage / "_manifest.json").replace(out / "_manifest.json")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+    for name, table in em.truth().items():
+        _write(table, truth / f"{name}.parquet")
+    (truth / "README.md").write_text(
+        "# Ground truth (never read by any dbt model)\n\n"
+        f"Generated with scale={scale}, seed={seed}, as_of={as_of}.\n\n"
+        "- customers.parquet: one row per true customer, its ids in CRM, billing and product, true churn date\n"
+        "- health_monthly.parquet: latent health (0..1) and true monthly churn hazard per customer-month\n"
+        "- churn_events.parquet: every churn (voluntary at the end of the paid period, involuntary after\n"
+        "  failed payment retries); a customer can churn, come back and churn again\n"
+        "- identity_map.parquet: which true customer each source record belongs to\n"
+    )
+    return manifest

@@ -1,0 +1,96 @@
+"""Scale presets, business parameters and the documented flaw rates of the demo data.
+
+Everything a test or the README quotes about the generated data is defined here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The fictional SaaS company whose warehouse this is. Its own domain marks internal test accounts.
+COMPANY_NAME = "Lumen"
+INTERNAL_DOMAIN = "lumenhq.com"
+
+DEFAULT_AS_OF = "2026-11-01"
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    customers: int  # organisations that sign up (trial or paid) over the window
+    months: int  # months of history before the as-of date
+    events_per_sqrt_user_day: float  # product event intensity (see world.simulate_events)
+    customers_per_chunk: int  # how many customers' events are generated (and written) at once
+
+
+SCALES: dict[str, Scale] = {
+    "tiny": Scale("tiny", customers=150, months=15, events_per_sqrt_user_day=0.5, customers_per_chunk=150),
+    "small": Scale("small", customers=2_000, months=24, events_per_sqrt_user_day=0.5, customers_per_chunk=2_000),
+    "medium": Scale("medium", customers=20_000, months=36, events_per_sqrt_user_day=0.5,
+                    customers_per_chunk=5_000),
+    "large": Scale("large", customers=100_000, months=36, events_per_sqrt_user_day=0.5,
+                   customers_per_chunk=5_000),
+}
+
+SEGMENTS = ("smb", "mid_market", "enterprise")
+SEGMENT_SHARE = (0.60, 0.30, 0.10)
+
+# Seats bought at signup: lognormal (median, sigma), clipped to (min, max).
+SEATS = {"smb": (5, 0.6, 1, 40), "mid_market": (35, 0.5, 10, 250), "enterprise": (250, 0.6, 80, 2500)}
+# Share of customers on a monthly (vs annual) contract.
+MONTHLY_SHARE = {"smb": 0.70, "mid_market": 0.40, "enterprise": 0.0}
+# Share of signups that start with a 14-day trial.
+TRIAL_SHARE = {"smb": 0.80, "mid_market": 0.50, "enterprise": 0.10}
+TRIAL_DAYS = 14
+# Baseline monthly churn hazard at latent health 0.5; hazard = base * exp(HAZARD_SLOPE * (0.5 - health)).
+BASE_HAZARD = {"smb": 0.030, "mid_market": 0.015, "enterprise": 0.008}
+HAZARD_SLOPE = 3.5
+# Mean of the customer's long-run health (logit scale).
+HEALTH_MEAN_LOGIT = {"smb": 0.2, "mid_market": 0.5, "enterprise": 0.8}
+# Support tickets per customer-month at health 0.5 (scaled up as health falls).
+TICKETS_PER_MONTH = {"smb": 0.25, "mid_market": 1.0, "enterprise": 3.0}
+# NPS respondents per customer-quarter.
+NPS_PER_QUARTER = {"smb": 0.4, "mid_market": 1.2, "enterprise": 3.0}
+# CSM coverage: accounts per CSM (smb is pooled: one digital-CS owner per this many accounts).
+ACCOUNTS_PER_CSM = {"smb": 400, "mid_market": 60, "enterprise": 15}
+# Structured CSM check-ins per month (probability an active account gets one in a month).
+CHECK_IN_PER_MONTH = {"smb": 0.03, "mid_market": 0.33, "enterprise": 1.0}
+
+PLAN_TIERS = ("starter", "growth", "enterprise")
+TIER_SHARE = {"smb": (0.7, 0.3, 0.0), "mid_market": (0.2, 0.7, 0.1), "enterprise": (0.0, 0.3, 0.7)}
+# Monthly list price per seat in USD; annual plans cost ANNUAL_MONTHS_BILLED x the monthly price a year.
+PRICE_USD = {"starter": 15.0, "growth": 35.0, "enterprise": 65.0}
+ANNUAL_MONTHS_BILLED = 10
+CURRENCIES = ("USD", "EUR", "JPY")
+CURRENCY_SHARE = (0.70, 0.20, 0.10)
+# Minor units per major unit (Stripe convention: JPY is zero-decimal).
+MINOR_UNITS = {"USD": 100, "EUR": 100, "JPY": 1}
+# Approximate units of currency per USD at the start of the window (a random walk moves it).
+FX_START = {"USD": 1.0, "EUR": 0.92, "JPY": 148.0}
+
+# The flaws real exports have, with the rate at which the generator plants them.
+# Keys are referenced by the tests (python/tests/test_generator_flaws.py) and the README table.
+FLAW_RATES: dict[str, float] = {
+    # identity
+    "billing_customer_missing_crm_id": 0.35,  # billing.customers.crm_account_id is null
+    "workspace_missing_domain": 0.08,  # product.workspaces.domain is null
+    "support_org_missing_domain": 0.40,  # support.organizations.domain is null
+    "support_org_name_variant": 0.30,  # support org name differs from the CRM name (case, suffix)
+    "crm_duplicate_account": 0.01,  # a second CRM account for the same company (same domain)
+    "personal_email": 0.04,  # a contact / user / respondent uses a personal mailbox (gmail.com, ...)
+    # formatting
+    "messy_email": 0.25,  # email with upper case letters and/or padding spaces
+    "messy_domain": 0.30,  # domain / website with upper case, www., scheme or trailing slash
+    # re-syncs and late data
+    "resync_duplicate": 0.02,  # a row exported twice, the copy with a later _loaded_at
+    "event_resync_duplicate": 0.005,  # the same for product events
+    "late_event": 0.02,  # product event received more than an hour after it happened (up to 3 days)
+    # bookkeeping
+    "test_account": 0.005,  # internal test accounts (company domain lumenhq.com, "[TEST]" names)
+    "crm_account_soft_deleted": 0.01,  # crm.accounts.is_deleted = true
+    "contact_soft_deleted": 0.03,  # crm.contacts.is_deleted = true
+    "null_industry": 0.05,  # crm.accounts.industry is null
+    "null_employee_count": 0.10,  # crm.accounts.employee_count is null
+    "ticket_missing_requester": 0.02,  # support.tickets.requester_email is null
+    "nps_invalid_score": 0.002,  # surveys.nps_responses.score outside 0..10 (a form bug)
+}

@@ -150,8 +150,9 @@ class Emitter:
         self.org_id = 360_000_000_000 + np.arange(n, dtype=np.int64) * 7 + 1
         self.seats0 = w.items["quantity"][:n]
         self.max_seats = np.maximum(self.seats0, w.seats_by_month.max(axis=1)).astype(np.int64)
-        # Product users of the main workspace: the seat holders plus a few never-active invitees.
-        self.n_users = np.ceil(self.max_seats * 1.05).astype(np.int64) + 1
+        # Product users of the main workspace: enough for the most active month (up to 115% of seats)
+        # plus a few never-active invitees.
+        self.n_users = np.ceil(self.max_seats * 1.2).astype(np.int64) + 1
         self.first_user = np.concatenate([[0], np.cumsum(self.n_users)[:-1]]) + 1_000_001
 
         # CSMs: per segment, enough to cover the book; smb is pooled under digital-CS owners.

@@ -43,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write one Parquet file per raw table under OUT/<system>/<table>.parquet and the hidden "
                     "ground truth under TRUTH_OUT. The same seed, scale and as-of date give byte-identical files.",
     )
-    g.add_argument("--scale", default="tiny",
-                   help=f"data size: {', '.join(f'{k} ({v.customers:,} customers, {v.months} months)' for k, v in SCALES.items())}")
+    sizes = ", ".join(f"{k} ({v.customers:,} customers, {v.months} months)" for k, v in SCALES.items())
+    g.add_argument("--scale", default="tiny", help=f"data size: {sizes}")
     g.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     g.add_argument("--out", default="data/raw", help="folder for the raw tables (default data/raw)")
     g.add_argument("--truth-out", default=None,

@@ -38,17 +38,18 @@
 
 with
 
-{% for system, table, model, key in tables %}
-{{ system }}__{{ table }} as (
+{% for system, table, model, key in tables -%}
+    {{ system }}__{{ table }} as (
 
-    {{ csops.raw_row_reconciliation(system, table, model, key) }}
+        {{ csops.raw_row_reconciliation(system, table, model, key) }}
 
-),
+    ),
 
-{% endfor %}
+{% endfor -%}
+
 unioned as (
 
-    {% for system, table, model, key in tables %}
+    {% for system, table, model, key in tables -%}
         select * from {{ system }}__{{ table }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -63,12 +64,14 @@ final as (
         staging_model,
         raw_rows,
         raw_distinct_keys,
-        raw_rows - raw_distinct_keys as duplicate_rows_removed,
         staged_rows,
         flagged_rows,
+        raw_rows - raw_distinct_keys as duplicate_rows_removed,
         staged_rows - flagged_rows as clean_rows,
-        raw_rows = staged_rows + (raw_rows - raw_distinct_keys) and staged_rows = raw_distinct_keys
-        as is_reconciled
+        (
+            raw_rows = staged_rows + (raw_rows - raw_distinct_keys)
+            and staged_rows = raw_distinct_keys
+        ) as is_reconciled
     from unioned
 
 )

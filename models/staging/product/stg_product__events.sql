@@ -72,10 +72,10 @@ final as (
         event_name,
         is_late_arriving,
         invalid_reason,
-        invalid_reason is not null as is_invalid,
         occurred_at,
         received_at,
-        _loaded_at
+        _loaded_at,
+        invalid_reason is not null as is_invalid
     from flagged
 
 )

@@ -1,0 +1,138 @@
+"""The hidden ground truth agrees with the raw data, and latent health drives what systems record."""
+
+from __future__ import annotations
+
+
+def test_churned_customers_have_no_active_subscription_afterwards(small_db):
+    churned = small_db.one("select count(*) from truth_customers where is_churned")
+    assert churned > 20
+    still_active = small_db.one("""
+        select count(*)
+        from truth_customers c
+        join (select distinct id, customer_id, status, ended_at from billing_subscriptions) s
+            on s.customer_id = c.billing_customer_id
+        where c.is_churned
+          and (s.status in ('active', 'past_due', 'trialing')
+               or s.ended_at is null
+               or to_timestamp(s.ended_at)::date > c.true_churn_date)
+    """)
+    assert still_active == 0
+    no_item_after = small_db.one("""
+        select count(*)
+        from truth_customers c
+        join (select distinct id, customer_id from billing_subscriptions) s on s.customer_id = c.billing_customer_id
+        join (select distinct id, subscription_id, ended_at from billing_subscription_items) i
+            on i.subscription_id = s.id
+        where c.is_churned and (i.ended_at is null or to_timestamp(i.ended_at)::date > c.true_churn_date)
+    """)
+    assert no_item_after == 0
+
+
+def test_customers_who_did_not_churn_are_still_billed(small_db):
+    orphaned = small_db.one("""
+        select count(*)
+        from truth_customers c
+        where c.converted and not c.is_churned and c.paid_start_date < date '2026-11-01'
+          and not exists (
+              select 1 from billing_subscriptions s
+              where s.customer_id = c.billing_customer_id and s.status in ('active', 'past_due'))
+    """)
+    assert orphaned == 0
+
+
+def test_every_churn_event_ends_a_paid_period(small_db):
+    # each truth churn event coincides with a subscription ending that day
+    unmatched = small_db.one("""
+        select count(*)
+        from truth_churn_events e
+        join truth_customers c using (customer_key)
+        where not exists (
+            select 1 from billing_subscriptions s
+            where s.customer_id = c.billing_customer_id and to_timestamp(s.ended_at)::date = e.churn_date)
+    """)
+    assert unmatched == 0
+    kinds = dict(small_db.rows("select churn_kind, count(*) from truth_churn_events group by 1"))
+    assert kinds.get("voluntary", 0) > 0 and kinds.get("involuntary", 0) > 0
+
+
+def test_identity_truth_covers_every_id_of_every_mapped_table(small_db):
+    for table, source_table, key in [("billing_customers", "customers", "id"),
+                                     ("product_workspaces", "workspaces", "workspace_id"),
+                                     ("support_organizations", "organizations", "id"),
+                                     ("crm_accounts", "accounts", "id")]:
+        missing = small_db.one(f"select count(distinct {key}) from {table} t where not exists (select 1 from "
+                               f"truth_identity_map m where m.source_table = '{source_table}' "
+                               f"and m.source_id = cast(t.{key} as varchar))")
+        assert missing == 0, table
+
+
+HEALTH_BY_CUSTOMER = """
+    with h as (
+        select customer_key, avg(latent_health) as health
+        from truth_health_monthly where is_paying group by 1
+    )
+    select c.*, h.health, ntile(4) over (order by h.health) as quartile
+    from truth_customers c join h using (customer_key)
+"""
+
+
+def by_quartile(db, measure_sql: str) -> list[float]:
+    rows = db.rows(f"""
+        with q as ({HEALTH_BY_CUSTOMER}), m as ({measure_sql})
+        select quartile, avg(coalesce(m.value, 0)) from q left join m using (customer_key)
+        group by 1 order by 1
+    """)
+    return [r[1] for r in rows]
+
+
+def test_health_drives_churn(small_db):
+    rates = by_quartile(small_db, "select customer_key, 1.0 as value from truth_churn_events group by 1")
+    assert rates[0] > 2 * rates[3], rates
+
+
+def test_health_drives_tickets(small_db):
+    per_month = by_quartile(small_db, """
+        select m.customer_key, count(distinct t.id) / count(distinct h.month_start) as value
+        from truth_identity_map m
+        join support_tickets t on cast(t.organization_id as varchar) = m.source_id
+        join truth_health_monthly h on h.customer_key = m.customer_key and h.is_paying
+        where m.source_table = 'organizations'
+        group by 1""")
+    assert per_month[0] > 1.3 * per_month[3], per_month
+
+
+def test_health_drives_nps(small_db):
+    nps = by_quartile(small_db, """
+        select m.customer_key, avg(r.score) as value
+        from truth_identity_map m join surveys_nps_responses r on r.response_id = m.source_id
+        where m.source_table = 'nps_responses' and r.score between 0 and 10 group by 1""")
+    assert nps[3] - nps[0] > 2, nps
+
+
+def test_health_drives_payment_failures(small_db):
+    fails = by_quartile(small_db, """
+        select c.customer_key, avg(case when p.status = 'failed' then 1.0 else 0 end) as value
+        from truth_customers c join billing_payments p on p.customer_id = c.billing_customer_id
+        group by 1""")
+    assert fails[0] > 2 * fails[3], fails
+
+
+def test_health_drives_usage(small_db):
+    # product events per paid seat-month: healthy customers use the product more per seat
+    per_seat = by_quartile(small_db, """
+        with seats as (select customer_key, sum(seats) as seat_months from truth_health_monthly group by 1)
+        select c.customer_key, count(*) / max(s.seat_months) as value
+        from truth_customers c
+        join product_events e on e.workspace_id = c.workspace_id
+        join seats s using (customer_key)
+        where s.seat_months > 0
+        group by 1""")
+    assert per_seat[3] > 1.3 * per_seat[0], per_seat
+
+
+def test_health_drives_csm_sentiment(small_db):
+    sentiment = by_quartile(small_db, """
+        select c.customer_key, avg(k.sentiment) as value
+        from truth_customers c join cs_platform_check_ins k on k.account_id = c.crm_account_id
+        group by 1""")
+    assert sentiment[3] - sentiment[0] > 1, sentiment

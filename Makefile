@@ -68,7 +68,7 @@ dbt-test: venv
 	$(TEST_ENV) $(BIN)/dbt build --full-refresh
 
 pytest: venv
-	$(TEST_ENV) $(BIN)/pytest python/tests -q
+	$(TEST_ENV) CSOPS_REQUIRE_WAREHOUSE=1 $(BIN)/pytest python/tests -q
 
 lint: lint-sql lint-python
 

@@ -56,3 +56,17 @@
 {% macro duckdb__regexp_replace_all(expression, pattern, replacement) -%}
     regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}', 'g')
 {%- endmacro %}
+
+{#
+    Company names comparable across systems: lower case, without anything in parentheses,
+    punctuation or legal forms. 'ACME Data, Inc.' / 'Acme Data GmbH' / 'Acme Data (old)' -> 'acme data'.
+#}
+{% macro normalize_company_name(column) -%}
+    nullif(trim({{ csops.regexp_replace_all(
+        csops.regexp_replace_all(
+            csops.regexp_replace_all('lower(' ~ column ~ ')', '\\([^)]*\\)|[^a-z0-9 ]', ' '),
+            '\\b(inc|llc|corp|gmbh|sa|bv|ltd|kk|k|co|plc|ag)\\b', ' '
+        ),
+        ' +', ' '
+    ) }}), '')
+{%- endmacro %}

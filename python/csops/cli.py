@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from pathlib import Path
 
 from .generator import N_TABLES, GenerateError, generate
 from .generator.config import DEFAULT_AS_OF, SCALES
@@ -34,6 +36,27 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_identity(args: argparse.Namespace) -> int:
+    from .identity_eval import evaluate, format_scores
+
+    warehouse = Path(args.warehouse)
+    if not warehouse.is_file():
+        print(f"csops evaluate-identity: error: no warehouse at {warehouse}; run make build first", file=sys.stderr)
+        return 2
+    try:
+        scores = evaluate(warehouse, args.truth)
+    except (FileNotFoundError, LookupError) as e:
+        print(f"csops evaluate-identity: error: {e}", file=sys.stderr)
+        return 2
+    print(format_scores(scores))
+    overall = scores[-1]
+    ok = overall.precision >= args.min_precision and overall.recall >= args.min_recall
+    if not ok:
+        print(f"below target: precision {overall.precision:.2%} (min {args.min_precision:.0%}), "
+              f"recall {overall.recall:.2%} (min {args.min_recall:.0%})", file=sys.stderr)
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="csops", description="CS Ops warehouse tooling.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -54,6 +77,19 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(default {DEFAULT_AS_OF})")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_generate)
+
+    e = sub.add_parser(
+        "evaluate-identity",
+        help="grade the warehouse's identity resolution against the demo data's ground truth",
+        description="Precision and recall of int_customers_identity_resolved per source table, against the "
+                    "identity map the generator wrote. Exits 1 when below the targets.",
+    )
+    e.add_argument("--warehouse", default=os.environ.get("CSOPS_WAREHOUSE", "warehouse/csops.duckdb"),
+                   help="DuckDB warehouse file (default $CSOPS_WAREHOUSE or warehouse/csops.duckdb)")
+    e.add_argument("--truth", default="data/truth", help="ground-truth folder (default data/truth)")
+    e.add_argument("--min-precision", type=float, default=0.99)
+    e.add_argument("--min-recall", type=float, default=0.97)
+    e.set_defaults(func=_evaluate_identity)
     return parser
 
 

@@ -173,3 +173,16 @@ def test_a_failed_run_keeps_the_previous_data(tiny, tmp_path, monkeypatch):
 def test_truth_folder_inside_raw_is_refused(tmp_path):
     with pytest.raises(GenerateError, match="outside"):
         generate("tiny", 1, tmp_path / "raw", tmp_path / "raw" / "truth")
+
+
+def test_company_names_and_domains_are_unique_across_customers_and_prospects(small_db):
+    dupes = small_db.one("""
+        select count(*) from (
+            select lower(website) as domain
+            from (select distinct id, regexp_replace(lower(trim(website)), '^(https?://)?(www\\.)?|/$', '', 'g')
+                  as website from crm_accounts) a
+            join truth_identity_map m on m.source_table = 'accounts' and m.source_id = a.id
+            where m.entity_kind in ('customer', 'prospect')
+            group by 1 having count(*) > 1)
+    """)
+    assert dupes == 0

@@ -118,7 +118,11 @@ class Emitter:
     def _entities(self) -> None:
         w, rng = self.w, self.rng("entities")
         n = w.n
-        self.name, self.slug = T.company_names(rng, n)
+        # prospects (15% more companies, CRM only) are drawn with the customers so no two share a name
+        self.n_prospects = int(round(0.15 * n))
+        names, slugs = T.company_names(rng, n + self.n_prospects)
+        self.name, self.slug = names[:n], slugs[:n]
+        self.prospect_name, self.prospect_slug = names[n:], slugs[n:]
         cur = np.array(C.CURRENCIES)[w.currency]
         tld = np.empty(n, dtype=object)
         country = np.empty(n, dtype=object)
@@ -264,10 +268,9 @@ class Emitter:
         region = np.asarray(("EMEA", "APAC", "Americas"), dtype=object)[child_j % 3]
         # duplicate accounts created by sales for an existing customer
         dups = np.flatnonzero(rng.random(n) < C.FLAW_RATES["crm_duplicate_account"])
-        n_prospects = int(round(0.15 * n))
+        n_prospects = self.n_prospects
         n_test = max(2, int(round(C.FLAW_RATES["test_account"] * n)))
-        p_name, p_slug = T.company_names(self.rng("prospect-names"), n + n_prospects)
-        p_name, p_slug = p_name[n:], p_slug[n:]  # distinct from every customer's name
+        p_name, p_slug = self.prospect_name, self.prospect_slug
 
         groups = {
             "customer": (cust, self.name, self.domain),

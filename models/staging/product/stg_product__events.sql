@@ -17,14 +17,21 @@
 
 with
 
+{% if is_incremental() %}
+    load_window as (
+
+        select
+            {{ dbt.dateadd('hour', -1 * var('event_reload_lookback_hours'), 'max(_loaded_at)') }} as reload_from
+        from {{ this }}
+
+    ),
+{% endif %}
+
 source as (
 
     select * from {{ source('product', 'events') }}
     {% if is_incremental() %}
-        where _loaded_at > (
-            select {{ dbt.dateadd('hour', -1 * var('event_reload_lookback_hours'), 'max(_loaded_at)') }}
-            from {{ this }}
-        )
+        where _loaded_at > (select load_window.reload_from from load_window)
     {% endif %}
 
 ),

@@ -1,0 +1,123 @@
+{#-
+    Each subscription item with what it is worth a month, in the reporting currency:
+    quantity x unit price / months per billing interval (an annual plan counts a twelfth of its
+    price), converted at constant exchange rates (var reporting_currency, reporting_fx_rate_date).
+    The discount is kept apart because it can expire in the middle of an item. The item's paid
+    service starts when the trial ends and stops when the item ends - or, with
+    mrr_churn_recognition = 'cancellation', when the customer cancelled.
+    Only items of real customers: test accounts are left out.
+-#}
+
+with
+
+items as (
+
+    select * from {{ ref('stg_billing__subscription_items') }}
+
+),
+
+plans as (
+
+    select * from {{ ref('stg_billing__plans') }}
+
+),
+
+subscriptions as (
+
+    select * from {{ ref('stg_billing__subscriptions') }}
+
+),
+
+links as (
+
+    select * from {{ ref('int_customers_identity_resolved') }}
+    where source_system = 'billing' and source_table = 'customers'
+
+),
+
+fx as (
+
+    select * from {{ ref('stg_billing__fx_rates') }}
+
+),
+
+fx_day as (
+
+    {% if var('reporting_fx_rate_date') %}
+        select cast('{{ var("reporting_fx_rate_date") }}' as date) as rate_date
+    {% else %}
+        select max(rate_date) as rate_date
+        from fx
+    {% endif %}
+
+),
+
+constant_rates as (
+
+    -- units of each currency per one unit of the reporting currency, on the chosen day
+    select
+        fx.currency_code,
+        fx.units_per_base / reporting.units_per_base as units_per_reporting_unit
+    from fx
+    inner join fx_day on fx.rate_date = fx_day.rate_date
+    inner join fx as reporting
+        on
+            fx_day.rate_date = reporting.rate_date
+            and reporting.currency_code = '{{ var("reporting_currency") }}'
+
+),
+
+final as (
+
+    select
+        items.subscription_item_id,
+        links.customer_id,
+        subscriptions.subscription_id,
+        subscriptions.billing_customer_id,
+        items.plan_id,
+        plans.plan_tier,
+        plans.billing_interval,
+        plans.currency_code,
+        items.quantity,
+        items.discount_pct,
+        {{ csops.minor_to_major('items.unit_amount_minor', 'plans.currency_code') }} as unit_amount,
+        cast(
+            items.quantity * {{ csops.minor_to_major('items.unit_amount_minor', 'plans.currency_code') }}
+            / plans.billing_interval_months
+            / constant_rates.units_per_reporting_unit
+            as decimal(18, 2)
+        ) as list_mrr_amount,
+        items.discount_ends_at,
+        items.started_at,
+        -- paid service starts when the trial is over
+        case
+            when subscriptions.trial_ended_at > items.started_at then subscriptions.trial_ended_at
+            else items.started_at
+        end as paid_from_at,
+        {% if var('mrr_churn_recognition') == 'cancellation' %}
+            case
+                when subscriptions.canceled_at is not null
+                    then least(coalesce(items.ended_at, subscriptions.canceled_at), subscriptions.canceled_at)
+                else items.ended_at
+            end as paid_until_at,
+        {% elif var('mrr_churn_recognition') == 'end_of_period' %}
+            items.ended_at as paid_until_at,
+        {% else %}
+            {{ exceptions.raise_compiler_error(
+                "var mrr_churn_recognition must be end_of_period or cancellation, got "
+                ~ var('mrr_churn_recognition')) }}
+        {% endif %}
+        items.ended_at
+    from items
+    inner join plans on items.plan_id = plans.plan_id
+    inner join subscriptions on items.subscription_id = subscriptions.subscription_id
+    inner join links on subscriptions.billing_customer_id = links.source_id
+    inner join constant_rates on plans.currency_code = constant_rates.currency_code
+    where
+        links.is_resolved
+        and not links.is_test_account
+        and not items.is_invalid
+
+)
+
+select * from final

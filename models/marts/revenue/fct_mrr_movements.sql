@@ -1,0 +1,148 @@
+{#-
+    The MRR bridge, customer by customer: for every customer-month with MRR, the movement that
+    explains the change from the month's opening MRR (last month's close) to its closing MRR.
+    Definitions follow ChartMogul's (vars in dbt_project.yml say where we let you differ):
+      new           first paid MRR of a customer who never paid before
+      reactivation  paid MRR again after a month or more at zero
+      expansion     MRR up (more seats, a higher plan, a discount expiring, another subscription)
+      contraction   MRR down but not to zero
+      churn         MRR down to zero - recognised when the paid period ends (mrr_churn_recognition)
+      unchanged     MRR the same as last month
+    A customer who starts and cancels within one month has two rows, new (or reactivation) and
+    churn, of the same amount (mrr_same_month_start_and_cancel = new_and_churn). With
+    mrr_zero_without_cancellation_is_churn = false, MRR falling to zero while a subscription
+    stays live is a contraction, and its return an expansion.
+    For every month: opening + new + expansion + reactivation - contraction - churn = closing.
+-#}
+
+{%- set same_month = var('mrr_same_month_start_and_cancel') -%}
+{%- if same_month not in ['new_and_churn', 'ignore'] -%}
+    {{ exceptions.raise_compiler_error(
+        "var mrr_same_month_start_and_cancel must be new_and_churn or ignore, got " ~ same_month) }}
+{%- endif -%}
+{%- set zero_is_churn = (var('mrr_zero_without_cancellation_is_churn') | string | lower) == 'true' -%}
+
+with
+
+customer_months as (
+
+    select * from {{ ref('int_customers_mrr_monthly') }}
+
+),
+
+with_history as (
+
+    select
+        customer_id,
+        month_start_date,
+        mrr_amount as closing_mrr_amount,
+        paid_in_month_mrr_amount,
+        has_live_subscription,
+        coalesce(
+            lag(mrr_amount) over (partition by customer_id order by month_start_date), 0
+        ) as opening_mrr_amount,
+        coalesce(
+            lag(has_live_subscription) over (partition by customer_id order by month_start_date), false
+        ) as had_live_subscription,
+        coalesce(
+            max(paid_in_month_mrr_amount) over (
+                partition by customer_id
+                order by month_start_date
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) > 0 as has_paid_before
+    from customer_months
+
+),
+
+classified as (
+
+    select
+        *,
+        case
+            when opening_mrr_amount = 0 and closing_mrr_amount > 0
+                then
+                    case
+                    {% if not zero_is_churn %}
+                        when had_live_subscription then 'expansion'
+                    {% endif %}
+                        when has_paid_before then 'reactivation'
+                        else 'new'
+                    end
+            when opening_mrr_amount > 0 and closing_mrr_amount = 0
+                then
+                    {% if not zero_is_churn %}
+                    case when has_live_subscription then 'contraction' else 'churn' end
+                {% else %}
+                        'churn'
+                    {% endif %}
+            when closing_mrr_amount > opening_mrr_amount then 'expansion'
+            when closing_mrr_amount < opening_mrr_amount then 'contraction'
+            when closing_mrr_amount > 0 then 'unchanged'
+            {% if same_month == 'new_and_churn' %}
+                -- zero at both ends, but paid for part of the month: started and cancelled within it
+                when paid_in_month_mrr_amount > 0 then
+                    case when has_paid_before then 'reactivation' else 'new' end
+            {% endif %}
+        end as movement_type
+    from with_history
+
+),
+
+movements as (
+
+    select
+        customer_id,
+        month_start_date,
+        movement_type,
+        opening_mrr_amount,
+        closing_mrr_amount,
+        case
+            when opening_mrr_amount = 0 and closing_mrr_amount = 0 then paid_in_month_mrr_amount
+            else abs(closing_mrr_amount - opening_mrr_amount)
+        end as movement_mrr_amount
+    from classified
+    where movement_type is not null
+
+    {% if same_month == 'new_and_churn' %}
+        union all
+
+        -- ... and the churn that closes the same month
+        select
+            customer_id,
+            month_start_date,
+            'churn' as movement_type,
+            opening_mrr_amount,
+            closing_mrr_amount,
+            paid_in_month_mrr_amount as movement_mrr_amount
+        from classified
+        where opening_mrr_amount = 0 and closing_mrr_amount = 0 and paid_in_month_mrr_amount > 0
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        {{ csops.generate_surrogate_key(['customer_id', 'month_start_date', 'movement_type']) }}
+            as mrr_movement_id,
+        customer_id,
+        month_start_date,
+        movement_type,
+        cast(opening_mrr_amount as decimal(18, 2)) as opening_mrr_amount,
+        cast(closing_mrr_amount as decimal(18, 2)) as closing_mrr_amount,
+        cast(movement_mrr_amount as decimal(18, 2)) as movement_mrr_amount,
+        cast(
+            case
+                when movement_type in ('new', 'expansion', 'reactivation') then movement_mrr_amount
+                when movement_type in ('contraction', 'churn') then -movement_mrr_amount
+                else 0
+            end
+            as decimal(18, 2)
+        ) as mrr_change_amount
+    from movements
+
+)
+
+select * from final

@@ -30,3 +30,20 @@
 {% macro duckdb__epoch_to_utc(column) -%}
     make_timestamp(cast({{ column }} as bigint) * 1000000)
 {%- endmacro %}
+
+{#
+    Whole minutes elapsed between two timestamps (floor of the seconds / 60), null if either is
+    null. dbt.datediff('minute') counts minute boundaries crossed instead, which calls 10:00:59 to
+    10:01:00 a minute; an SLA clock must not.
+#}
+{% macro minutes_between(start_column, end_column) %}
+    {{- return(adapter.dispatch('minutes_between', 'csops')(start_column, end_column)) -}}
+{% endmacro %}
+
+{% macro default__minutes_between(start_column, end_column) -%}
+    cast(floor((unix_timestamp({{ end_column }}) - unix_timestamp({{ start_column }})) / 60) as bigint)
+{%- endmacro %}
+
+{% macro duckdb__minutes_between(start_column, end_column) -%}
+    cast(floor((epoch({{ end_column }}) - epoch({{ start_column }})) / 60) as bigint)
+{%- endmacro %}

@@ -35,35 +35,9 @@ links as (
 
 ),
 
-fx as (
-
-    select * from {{ ref('stg_billing__fx_rates') }}
-
-),
-
-fx_day as (
-
-    {% if var('reporting_fx_rate_date') %}
-        select cast('{{ var("reporting_fx_rate_date") }}' as date) as rate_date
-    {% else %}
-        select max(rate_date) as rate_date
-        from fx
-    {% endif %}
-
-),
-
 constant_rates as (
 
-    -- units of each currency per one unit of the reporting currency, on the chosen day
-    select
-        fx.currency_code,
-        fx.units_per_base / reporting.units_per_base as units_per_reporting_unit
-    from fx
-    inner join fx_day on fx.rate_date = fx_day.rate_date
-    inner join fx as reporting
-        on
-            fx_day.rate_date = reporting.rate_date
-            and reporting.currency_code = '{{ var("reporting_currency") }}'
+    select * from {{ ref('int_fx_rates_constant') }}
 
 ),
 

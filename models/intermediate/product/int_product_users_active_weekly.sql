@@ -1,0 +1,53 @@
+{#-
+    Who used the product each week: one row per customer, product user and week (weeks start on
+    Monday) with the user's events and active days that week. Events of internal test workspaces
+    and of workspaces no rule could tie to a customer are left out.
+-#}
+
+with
+
+events as (
+
+    select * from {{ ref('stg_product__events') }}
+    where not is_invalid
+
+),
+
+workspace_links as (
+
+    select
+        source_id as workspace_id,
+        customer_id
+    from {{ ref('int_customers_identity_resolved') }}
+    where source_table = 'workspaces' and is_resolved and not is_test_account
+
+),
+
+user_days as (
+
+    select
+        workspace_links.customer_id,
+        events.product_user_id,
+        cast(events.occurred_at as date) as activity_date,
+        count(*) as events
+    from events
+    inner join workspace_links on events.workspace_id = workspace_links.workspace_id
+    group by workspace_links.customer_id, events.product_user_id, cast(events.occurred_at as date)
+
+),
+
+final as (
+
+    select
+        customer_id,
+        product_user_id,
+        cast({{ dbt.date_trunc('week', 'activity_date') }} as date) as week_start_date,
+        cast(sum(events) as bigint) as events,
+        count(*) as active_days,
+        max(activity_date) as last_active_date
+    from user_days
+    group by customer_id, product_user_id, cast({{ dbt.date_trunc('week', 'activity_date') }} as date)
+
+)
+
+select * from final

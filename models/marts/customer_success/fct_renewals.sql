@@ -1,0 +1,143 @@
+{#-
+    Every contract term end of an annual subscription - the renewals CSMs manage - with the ARR up
+    for renewal and, for term ends already past, what happened: renewed (same ARR), expanded,
+    contracted or churned. Monthly subscriptions renew every month and are followed in
+    fct_mrr_movements instead. ARR is MRR x 12 in the reporting currency at constant rates.
+-#}
+
+{%- set max_terms = 25 -%}
+
+with
+
+items as (
+
+    select * from {{ ref('int_subscription_items_priced') }}
+    where billing_interval = 'year'
+
+),
+
+as_of as (
+
+    select max(as_of_date) as as_of_date from {{ ref('int_revenue_months') }}
+
+),
+
+subscriptions as (
+
+    select
+        subscription_id,
+        customer_id,
+        min(paid_from_at) as contract_started_at,
+        max(coalesce(paid_until_at, cast('9999-12-31' as timestamp))) as contract_ended_at
+    from items
+    group by subscription_id, customer_id
+
+),
+
+term_numbers as (
+
+    {% for n in range(max_terms) %}
+        select {{ n }} as term_number
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+terms as (
+
+    select
+        subscriptions.subscription_id,
+        subscriptions.customer_id,
+        term_numbers.term_number + 1 as term_number,
+        subscriptions.contract_ended_at,
+        {{ dbt.dateadd('month', '12 * term_numbers.term_number', 'subscriptions.contract_started_at') }}
+            as term_started_at,
+        {{ dbt.dateadd('month', '12 * (term_numbers.term_number + 1)', 'subscriptions.contract_started_at') }}
+            as term_ends_at
+    from subscriptions
+    cross join term_numbers
+    cross join as_of
+    where
+        {{ dbt.dateadd('month', '12 * term_numbers.term_number', 'subscriptions.contract_started_at') }}
+        < subscriptions.contract_ended_at
+        and {{ dbt.dateadd('month', '12 * term_numbers.term_number', 'subscriptions.contract_started_at') }}
+        <= cast(as_of.as_of_date as timestamp)
+
+),
+
+items_at_term_end as (
+
+    select
+        terms.subscription_id,
+        terms.term_number,
+        items.list_mrr_amount,
+        -- live up to the last instant of the term / from the first instant of the next one
+        items.paid_from_at < terms.term_ends_at
+        and (items.paid_until_at is null or items.paid_until_at >= terms.term_ends_at) as is_live_before,
+        items.paid_from_at <= terms.term_ends_at
+        and (items.paid_until_at is null or items.paid_until_at > terms.term_ends_at) as is_live_after,
+        case
+            when items.discount_ends_at is null or items.discount_ends_at >= terms.term_ends_at
+                then items.discount_pct / 100.0
+            else 0
+        end as discount_before_ratio,
+        case
+            when items.discount_ends_at is null or items.discount_ends_at > terms.term_ends_at
+                then items.discount_pct / 100.0
+            else 0
+        end as discount_after_ratio
+    from terms
+    inner join items on terms.subscription_id = items.subscription_id
+
+),
+
+arr_around_term_end as (
+
+    select
+        subscription_id,
+        term_number,
+        12 * sum(
+            case when is_live_before then list_mrr_amount * (1 - discount_before_ratio) else 0 end
+        ) as arr_before_amount,
+        12 * sum(
+            case when is_live_after then list_mrr_amount * (1 - discount_after_ratio) else 0 end
+        ) as arr_after_amount
+    from items_at_term_end
+    group by subscription_id, term_number
+
+),
+
+final as (
+
+    select
+        {{ csops.generate_surrogate_key(['terms.subscription_id', 'terms.term_number']) }} as renewal_id,
+        terms.customer_id,
+        terms.subscription_id,
+        terms.term_number,
+        cast(terms.term_started_at as date) as term_start_date,
+        cast(terms.term_ends_at as date) as renewal_date,
+        {{ dbt.datediff('as_of.as_of_date', 'cast(terms.term_ends_at as date)', 'day') }}
+            as days_to_renewal,
+        cast(terms.term_ends_at as date) <= as_of.as_of_date as is_past,
+        cast(arr.arr_before_amount as decimal(18, 2)) as arr_up_for_renewal_amount,
+        case
+            when cast(terms.term_ends_at as date) <= as_of.as_of_date
+                then cast(arr.arr_after_amount as decimal(18, 2))
+        end as arr_after_renewal_amount,
+        case
+            when cast(terms.term_ends_at as date) > as_of.as_of_date then null
+            when arr.arr_after_amount = 0 then 'churned'
+            when arr.arr_after_amount > arr.arr_before_amount then 'expanded'
+            when arr.arr_after_amount < arr.arr_before_amount then 'contracted'
+            else 'renewed'
+        end as renewal_outcome
+    from terms
+    cross join as_of
+    inner join arr_around_term_end as arr
+        on
+            terms.subscription_id = arr.subscription_id
+            and terms.term_number = arr.term_number
+
+)
+
+select * from final

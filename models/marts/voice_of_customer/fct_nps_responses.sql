@@ -1,0 +1,43 @@
+{#-
+    Every valid NPS answer of a customer: promoter (9-10), passive (7-8) or detractor (0-6).
+    Answers from internal test accounts, answers no rule could tie to a customer and invalid
+    scores are left out (they stay in staging, flagged).
+-#}
+
+with
+
+responses as (
+
+    select * from {{ ref('stg_surveys__nps_responses') }}
+    where not is_invalid and not is_test_account
+
+),
+
+links as (
+
+    select
+        source_id as nps_response_id,
+        customer_id
+    from {{ ref('int_customers_identity_resolved') }}
+    where source_table = 'nps_responses' and is_resolved
+
+),
+
+final as (
+
+    select
+        responses.nps_response_id,
+        links.customer_id,
+        responses.survey_name,
+        responses.nps_score,
+        responses.nps_category,
+        responses.nps_comment,
+        responses.submitted_at,
+        responses.nps_category = 'promoter' as is_promoter,
+        responses.nps_category = 'detractor' as is_detractor
+    from responses
+    inner join links on responses.nps_response_id = links.nps_response_id
+
+)
+
+select * from final

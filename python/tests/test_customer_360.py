@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import duckdb
-
 from warehouse import built_warehouse
 
 

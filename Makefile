@@ -22,13 +22,14 @@ TEST_RAW_DIR := $(CURDIR)/data/tiny/raw
 TEST_WAREHOUSE := $(CURDIR)/warehouse/test.duckdb
 TEST_ENV := CSOPS_RAW_DIR=$(TEST_RAW_DIR) CSOPS_WAREHOUSE=$(TEST_WAREHOUSE)
 
-.PHONY: help venv data warehouse build test lint lint-sql lint-python dbt-test pytest docs bench clean
+.PHONY: help venv data warehouse build test lint lint-sql lint-python dbt-test quality quality-test coverage pytest docs bench clean
 
 help:
 	@echo "make build   - set up .venv, generate $(SCALE) demo data, dbt build into $(CSOPS_WAREHOUSE)"
 	@echo "make warehouse CSOPS_RAW_DIR=/your/exports - dbt build on your own raw files (no demo data)"
 	@echo "make test    - lint, dbt build + tests on tiny data, pytest"
-	@echo "make lint    - sqlfluff on every SQL file, ruff on python/"
+	@echo "make quality - Great Expectations suites (gx/suites) on the warehouse; data docs in gx/uncommitted/data_docs"
+	@echo "make lint    - sqlfluff on every SQL file, ruff on python/ and bench/"
 	@echo "make docs    - dbt docs generate (target/index.html and target/static_index.html)"
 	@echo "make bench   - time csops generate at each scale, written to bench/results.md"
 	@echo "make clean   - remove generated data, warehouses, dbt target and .venv"
@@ -47,7 +48,7 @@ $(STAMP): requirements.txt python/pyproject.toml
 data: venv
 	$(BIN)/csops generate --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(CSOPS_RAW_DIR)
 
-build: data warehouse
+build: data warehouse quality
 
 warehouse: venv
 	@if [ "$${CSOPS_RAW_SOURCE_MODE:-parquet}" = parquet ] && [ ! -d "$(CSOPS_RAW_DIR)" ]; then \
@@ -59,13 +60,28 @@ warehouse: venv
 	@echo "  query it:  $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(CSOPS_WAREHOUSE)', read_only=True).sql('show all tables'))\""
 	@echo "  or:        duckdb $(CSOPS_WAREHOUSE)   (DuckDB CLI), then: select * from staging.stg_crm__accounts limit 10;"
 
-test: venv lint dbt-test pytest
+test: venv lint dbt-test quality-test pytest
 
 dbt-test: venv
 	$(BIN)/csops generate --scale tiny --seed $(SEED) --as-of $(AS_OF) --out $(TEST_RAW_DIR) --quiet
 	rm -f $(TEST_WAREHOUSE)
 	mkdir -p $(dir $(TEST_WAREHOUSE))
 	$(TEST_ENV) $(BIN)/dbt build --full-refresh
+	# every model, seed, snapshot and column described, every model with a primary-key test
+	$(TEST_ENV) $(BIN)/dbt docs generate --quiet
+	$(BIN)/csops docs-coverage
+
+coverage: venv
+	$(BIN)/dbt docs generate --quiet
+	$(BIN)/csops docs-coverage
+
+# Great Expectations on the warehouse `make build` made (data docs: gx/uncommitted/data_docs/local_site/index.html)
+quality: venv
+	$(BIN)/csops quality --warehouse $(CSOPS_WAREHOUSE)
+
+# ... and on the tiny test warehouse
+quality-test: venv
+	$(TEST_ENV) $(BIN)/csops quality --warehouse $(TEST_WAREHOUSE)
 
 pytest: venv
 	$(TEST_ENV) CSOPS_REQUIRE_WAREHOUSE=1 $(BIN)/pytest python/tests -q
@@ -86,4 +102,5 @@ bench: venv
 	$(BIN)/python bench/bench_generate.py --out bench/results.md
 
 clean:
-	rm -rf data warehouse/*.duckdb warehouse/*.wal target logs dbt_packages $(VENV)
+	rm -rf data warehouse/*.duckdb warehouse/*.wal target logs dbt_packages $(VENV) \
+		gx/uncommitted gx/expectations gx/checkpoints gx/validation_definitions gx/plugins gx/great_expectations.yml gx/.gitignore

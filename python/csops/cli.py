@@ -57,6 +57,32 @@ def _evaluate_identity(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _quality(args: argparse.Namespace) -> int:
+    from .quality import QualityError, format_report, run
+
+    try:
+        report = run(args.warehouse, gx_root=args.gx_root, only=args.suite or None)
+    except QualityError as e:
+        print(f"csops quality: error: {e}", file=sys.stderr)
+        return 2
+    print(format_report(report))
+    return 0 if report.success else 1
+
+
+def _docs_coverage(args: argparse.Namespace) -> int:
+    from .docs_coverage import measure
+
+    try:
+        cov = measure(Path(args.target) / "manifest.json", Path(args.target) / "catalog.json")
+    except FileNotFoundError as e:
+        print(f"csops docs-coverage: error: {e}", file=sys.stderr)
+        return 2
+    for problem in cov.problems:
+        print(f"MISSING  {problem}")
+    print(cov.summary())
+    return 0 if cov.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="csops", description="CS Ops warehouse tooling.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +116,29 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--min-precision", type=float, default=0.99)
     e.add_argument("--min-recall", type=float, default=0.97)
     e.set_defaults(func=_evaluate_identity)
+
+    q = sub.add_parser(
+        "quality",
+        help="run the Great Expectations suites (gx/suites) on the warehouse and write the data docs",
+        description="Run every suite in gx/suites as a GX checkpoint on the warehouse, write the HTML data docs to "
+                    "<gx-root>/gx/uncommitted/data_docs/local_site/index.html, print the failures and exit 1 if any "
+                    "expectation failed or errored.",
+    )
+    q.add_argument("--warehouse", default=os.environ.get("CSOPS_WAREHOUSE", "warehouse/csops.duckdb"),
+                   help="DuckDB warehouse file (default $CSOPS_WAREHOUSE or warehouse/csops.duckdb)")
+    q.add_argument("--gx-root", default=os.environ.get("CSOPS_GX_ROOT", "."),
+                   help="folder whose gx/ holds the GX file context and data docs (default: the current folder)")
+    q.add_argument("--suite", action="append", help="run only this suite (repeatable)")
+    q.set_defaults(func=_quality)
+
+    c = sub.add_parser(
+        "docs-coverage",
+        help="fail when a model, seed, snapshot, column or source table has no description, or a model no key test",
+        description="Reads dbt's target/manifest.json and target/catalog.json (run dbt build and dbt docs generate "
+                    "first), prints what is missing and the coverage, exits 1 if anything is missing.",
+    )
+    c.add_argument("--target", default="target", help="dbt target folder (default target)")
+    c.set_defaults(func=_docs_coverage)
     return parser
 
 

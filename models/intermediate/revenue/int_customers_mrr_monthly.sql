@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
     MRR per customer per month, on a month spine: every customer has a row for every month from
     its first paid month to the as-of month, with zero where it paid nothing, so that churn,

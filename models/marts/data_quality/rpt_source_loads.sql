@@ -1,0 +1,25 @@
+{{ config(materialized='view') }}
+
+{#-
+    The newest load of every raw source table, read live (a view): what the freshness checks
+    compare. Like rpt_raw_row_reconciliation, it reads the sources directly because it exists to
+    watch them.
+-#}
+
+with
+
+loads as (
+
+    {% for system, table, model, key in csops.raw_tables() -%}
+        select
+            '{{ system }}' as source_system,
+            '{{ table }}' as source_table,
+            max(_loaded_at) as _loaded_at,
+            count(*) as raw_rows
+        from {{ source(system, table) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+)
+
+select * from loads

@@ -1,0 +1,115 @@
+"""The Great Expectations suites pass on the clean warehouse and fail on each corruption they exist
+to catch. Each test copies the warehouse `make test` built, breaks one thing, and runs the suites.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from warehouse import built_warehouse
+
+from csops.quality import QualityError, format_report, load_specs, run
+
+
+@pytest.fixture
+def copy(tmp_path) -> Path:
+    warehouse, _ = built_warehouse()
+    # same file name: dbt-duckdb's views name their catalog after the file
+    target = tmp_path / "copy" / warehouse.name
+    target.parent.mkdir()
+    shutil.copy(warehouse, target)
+    return target
+
+
+def corrupt(path: Path, *statements: str) -> None:
+    with duckdb.connect(str(path)) as con:
+        for sql in statements:
+            con.execute(sql)
+
+
+def failed(report, suite: str, expectation: str, column: str | None) -> bool:
+    return any(o.suite == suite and o.expectation == expectation and o.column == column and o.status == "failed"
+               for o in report.outcomes)
+
+
+def test_clean_warehouse_passes_every_suite(copy, tmp_path):
+    report = run(copy, gx_root=tmp_path)
+    assert report.success, format_report(report)
+    assert len({o.suite for o in report.outcomes}) == len(load_specs())
+    assert report.data_docs is not None and report.data_docs.is_file()
+
+
+def test_duplicated_customer_fails(copy, tmp_path):
+    corrupt(copy, "insert into marts.dim_customers select * from marts.dim_customers limit 1")
+    report = run(copy, gx_root=tmp_path, only=["customer_360"])
+    assert failed(report, "customer_360", "expect_column_values_to_be_unique", "customer_id"), format_report(report)
+    assert not report.success
+
+
+def test_negative_mrr_fails(copy, tmp_path):
+    corrupt(copy, "update intermediate.int_customers_mrr_monthly set mrr_amount = -mrr_amount "
+                  "where customer_month_id = (select min(customer_month_id) from intermediate.int_customers_mrr_monthly"
+                  " where mrr_amount > 0)")
+    report = run(copy, gx_root=tmp_path, only=["customer_mrr"])
+    assert failed(report, "customer_mrr", "expect_column_values_to_be_between", "mrr_amount"), format_report(report)
+
+
+def test_broken_identity_link_fails(copy, tmp_path):
+    corrupt(copy, "update intermediate.int_customers_identity_resolved set is_resolved = false, customer_id = null, "
+                  "customer_account_id = null where source_table = 'customers' and source_id = "
+                  "(select min(billing_customer_id) from staging.stg_billing__customers where not is_test_account)")
+    report = run(copy, gx_root=tmp_path, only=["identity_consistency"])
+    assert failed(report, "identity_consistency", "expect_column_values_to_be_in_set", "is_accounted_for"), \
+        format_report(report)
+
+
+def test_stale_source_fails(copy, tmp_path):
+    corrupt(copy,
+            "alter view raw_support.tickets rename to tickets_as_loaded",
+            "create view raw_support.tickets as select * replace (_loaded_at - interval 10 day as _loaded_at) "
+            "from raw_support.tickets_as_loaded")
+    report = run(copy, gx_root=tmp_path, only=["source_freshness"])
+    bad = [o for o in report.failures() if o.suite == "source_freshness"]
+    assert failed(report, "source_freshness", "expect_column_values_to_be_between", "hours_over_allowance"), \
+        format_report(report)
+    assert bad[0].failing == 1
+
+
+def test_paid_above_due_fails(copy, tmp_path):
+    corrupt(copy,
+            "alter view staging.stg_billing__invoices rename to stg_billing__invoices_as_built",
+            "create view staging.stg_billing__invoices as select * replace (case when invoice_id = "
+            "(select min(invoice_id) from staging.stg_billing__invoices_as_built) then amount_due + 1 "
+            "else amount_paid end as amount_paid) from staging.stg_billing__invoices_as_built")
+    report = run(copy, gx_root=tmp_path, only=["billing_consistency"])
+    assert failed(report, "billing_consistency", "expect_column_pair_values_a_to_be_greater_than_b", "amount_due"), \
+        format_report(report)
+
+
+def test_mrr_that_disagrees_with_billing_fails(copy, tmp_path):
+    corrupt(copy, "update marts.rpt_revenue_retention set closing_mrr_amount = closing_mrr_amount * 1.1 "
+                  "where month_start_date = (select max(month_start_date) from marts.rpt_revenue_retention)")
+    report = run(copy, gx_root=tmp_path, only=["mrr_matches_billing"])
+    assert failed(report, "mrr_matches_billing", "expect_column_values_to_be_between", "gap_beyond_rounding")
+
+
+def test_a_suite_whose_query_errors_is_a_failure(copy, tmp_path):
+    corrupt(copy, "drop view data_quality.rpt_source_loads")
+    report = run(copy, gx_root=tmp_path, only=["source_freshness"])
+    assert not report.success
+    assert [o.status for o in report.outcomes] == ["errored"]
+    assert "ERRORED" in format_report(report)
+
+
+def test_a_missing_threshold_is_a_clear_error(tmp_path):
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "x.yml").write_text("name: x\nquery: select 1 as a\nexpectations:\n"
+                                  "  - expect_column_values_to_be_between: {column: a, max_value: '${nope}'}\n")
+    config = tmp_path / "config.yml"
+    config.write_text("{}\n")
+    with pytest.raises(QualityError, match="nope"):
+        load_specs(suites, config)

@@ -49,16 +49,17 @@ data: venv
 	$(BIN)/csops generate --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(CSOPS_RAW_DIR)
 
 build: data warehouse quality
+	@echo
+	@echo "Warehouse ready: $(CSOPS_WAREHOUSE)"
+	@echo "  query it:  $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(CSOPS_WAREHOUSE)', read_only=True).sql('show all tables'))\""
+	@echo "  or:        duckdb $(CSOPS_WAREHOUSE)   (DuckDB CLI), then: select * from marts.dim_customers limit 10;"
+	@echo "  data quality report: $(CURDIR)/gx/uncommitted/data_docs/local_site/index.html"
 
 warehouse: venv
 	@if [ "$${CSOPS_RAW_SOURCE_MODE:-parquet}" = parquet ] && [ ! -d "$(CSOPS_RAW_DIR)" ]; then \
 		echo "error: no raw data in $(CSOPS_RAW_DIR); run make build, or set CSOPS_RAW_DIR" >&2; exit 1; fi
 	mkdir -p $(dir $(CSOPS_WAREHOUSE))
 	$(BIN)/dbt build
-	@echo
-	@echo "Warehouse ready: $(CSOPS_WAREHOUSE)"
-	@echo "  query it:  $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(CSOPS_WAREHOUSE)', read_only=True).sql('show all tables'))\""
-	@echo "  or:        duckdb $(CSOPS_WAREHOUSE)   (DuckDB CLI), then: select * from staging.stg_crm__accounts limit 10;"
 
 test: venv lint dbt-test quality-test pytest
 

@@ -217,29 +217,63 @@ member_emails as (
 
 ),
 
+-- every email address seen on a person (workspace user, ticket requester) with the customer its
+-- exact address, its domain and its contacts' domain point at
+people as (
+
+    select distinct
+        email,
+        domain
+    from member_emails
+
+    union
+
+    select distinct
+        requester_email as email,
+        requester_email_domain as domain
+    from tickets
+    where requester_email is not null
+
+),
+
+people_matched as (
+
+    select
+        people.email,
+        by_email.customer_account_id as email_customer_account_id,
+        by_domain.customer_account_id as domain_customer_account_id,
+        by_contact_domain.customer_account_id as contact_domain_customer_account_id
+    from people
+    left join match_keys as by_email
+        on
+            by_email.match_key_type = 'contact_email'
+            and people.email = by_email.match_key
+            and not by_email.is_ambiguous
+    left join match_keys as by_domain
+        on
+            by_domain.match_key_type = 'domain'
+            and people.domain = by_domain.match_key
+            and not by_domain.is_ambiguous
+    left join match_keys as by_contact_domain
+        on
+            by_contact_domain.match_key_type = 'contact_email_domain'
+            and people.domain = by_contact_domain.match_key
+            and not by_contact_domain.is_ambiguous
+
+),
+
 member_matches as (
 
     select
         member_emails.source_table,
         member_emails.source_id,
-        coalesce(by_email.customer_account_id, by_domain.customer_account_id, by_contact_domain.customer_account_id)
-            as customer_account_id
+        coalesce(
+            people_matched.email_customer_account_id,
+            people_matched.domain_customer_account_id,
+            people_matched.contact_domain_customer_account_id
+        ) as customer_account_id
     from member_emails
-    left join match_keys as by_email
-        on
-            by_email.match_key_type = 'contact_email'
-            and member_emails.email = by_email.match_key
-            and not by_email.is_ambiguous
-    left join match_keys as by_domain
-        on
-            by_domain.match_key_type = 'domain'
-            and member_emails.domain = by_domain.match_key
-            and not by_domain.is_ambiguous
-    left join match_keys as by_contact_domain
-        on
-            by_contact_domain.match_key_type = 'contact_email_domain'
-            and member_emails.domain = by_contact_domain.match_key
-            and not by_contact_domain.is_ambiguous
+    inner join people_matched on member_emails.email = people_matched.email
 
 ),
 
@@ -383,51 +417,47 @@ crm_contacts as (
 
 ),
 
-support_tickets as (
+ticket_matches as (
 
     select
-        'support' as source_system,
-        'tickets' as source_table,
-        tickets.ticket_id as source_id,
+        tickets.ticket_id,
         tickets.is_test_account,
-        coalesce(organization.customer_account_id, by_email.customer_account_id, by_domain.customer_account_id)
-            as customer_account_id,
+        coalesce(
+            organization.customer_account_id,
+            requester.email_customer_account_id,
+            requester.domain_customer_account_id
+        ) as customer_account_id,
         case
             when organization.customer_account_id is not null then 'support_organization'
-            when by_email.customer_account_id is not null then 'contact_email'
-            when by_domain.customer_account_id is not null then 'domain'
-        end as match_method,
-        case
-            when organization.customer_account_id is not null then 1
-            when by_email.customer_account_id is not null then 4
-            when by_domain.customer_account_id is not null then 2
-        end as match_priority,
-        case
-            when coalesce(
-                    organization.customer_account_id, by_email.customer_account_id, by_domain.customer_account_id
-                ) is not null then 1
-            else 0
-        end as distinct_customers_matched,
-        case
-            when coalesce(
-                    organization.customer_account_id, by_email.customer_account_id, by_domain.customer_account_id
-                ) is null then 'no_match'
-        end as unresolved_reason
+            when requester.email_customer_account_id is not null then 'contact_email'
+            when requester.domain_customer_account_id is not null then 'domain'
+        end as match_method
     from tickets
     left join resolved_records as organization
         on
             organization.source_table = 'organizations'
             and tickets.organization_id = organization.source_id
-    left join match_keys as by_email
-        on
-            by_email.match_key_type = 'contact_email'
-            and tickets.requester_email = by_email.match_key
-            and not by_email.is_ambiguous
-    left join match_keys as by_domain
-        on
-            by_domain.match_key_type = 'domain'
-            and tickets.requester_email_domain = by_domain.match_key
-            and not by_domain.is_ambiguous
+    left join people_matched as requester on tickets.requester_email = requester.email
+
+),
+
+support_tickets as (
+
+    select
+        'support' as source_system,
+        'tickets' as source_table,
+        ticket_id as source_id,
+        is_test_account,
+        customer_account_id,
+        match_method,
+        case match_method
+            when 'support_organization' then 1
+            when 'domain' then 2
+            when 'contact_email' then 4
+        end as match_priority,
+        case when customer_account_id is null then 0 else 1 end as distinct_customers_matched,
+        case when customer_account_id is null then 'no_match' end as unresolved_reason
+    from ticket_matches
 
 ),
 

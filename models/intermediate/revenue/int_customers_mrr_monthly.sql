@@ -31,24 +31,10 @@ item_months as (
     select
         items.customer_id,
         months.month_start_date,
-        items.paid_from_at < months.measured_at
-        and (items.paid_until_at is null or items.paid_until_at >= months.measured_at) as is_live_at_close,
-        items.list_mrr_amount * (
-            1 - case
-                when items.discount_pct > 0
-                    and (items.discount_ends_at is null or items.discount_ends_at >= months.measured_at)
-                    then items.discount_pct / 100.0
-                else 0
-            end
-        ) as mrr_at_close_amount,
-        items.list_mrr_amount * (
-            1 - case
-                when items.discount_pct > 0
-                    and (items.discount_ends_at is null or items.discount_ends_at > items.paid_from_at)
-                    then items.discount_pct / 100.0
-                else 0
-            end
-        ) as mrr_when_started_amount
+        {{ csops.item_is_paid_at('items', 'months.measured_at') }} as is_live_at_close,
+        {{ csops.item_mrr_at('items', 'months.measured_at') }} as mrr_at_close_amount,
+        -- what the item was worth when its paid service started (for items gone by the close)
+        {{ csops.item_mrr_at('items', 'items.paid_from_at', side='just_after') }} as mrr_when_started_amount
     from items
     inner join months
         on

@@ -65,45 +65,28 @@ terms as (
 
 ),
 
-items_at_term_end as (
+arr_around_term_end as (
 
     select
         terms.subscription_id,
         terms.term_number,
-        items.list_mrr_amount,
-        -- live up to the last instant of the term / from the first instant of the next one
-        items.paid_from_at < terms.term_ends_at
-        and (items.paid_until_at is null or items.paid_until_at >= terms.term_ends_at) as is_live_before,
-        items.paid_from_at <= terms.term_ends_at
-        and (items.paid_until_at is null or items.paid_until_at > terms.term_ends_at) as is_live_after,
-        case
-            when items.discount_ends_at is null or items.discount_ends_at >= terms.term_ends_at
-                then items.discount_pct / 100.0
-            else 0
-        end as discount_before_ratio,
-        case
-            when items.discount_ends_at is null or items.discount_ends_at > terms.term_ends_at
-                then items.discount_pct / 100.0
-            else 0
-        end as discount_after_ratio
-    from terms
-    inner join items on terms.subscription_id = items.subscription_id
-
-),
-
-arr_around_term_end as (
-
-    select
-        subscription_id,
-        term_number,
         12 * sum(
-            case when is_live_before then list_mrr_amount * (1 - discount_before_ratio) else 0 end
+            case
+                when {{ csops.item_is_paid_at('items', 'terms.term_ends_at') }}
+                    then {{ csops.item_mrr_at('items', 'terms.term_ends_at') }}
+                else 0
+            end
         ) as arr_before_amount,
         12 * sum(
-            case when is_live_after then list_mrr_amount * (1 - discount_after_ratio) else 0 end
+            case
+                when {{ csops.item_is_paid_at('items', 'terms.term_ends_at', side='just_after') }}
+                    then {{ csops.item_mrr_at('items', 'terms.term_ends_at', side='just_after') }}
+                else 0
+            end
         ) as arr_after_amount
-    from items_at_term_end
-    group by subscription_id, term_number
+    from terms
+    inner join items on terms.subscription_id = items.subscription_id
+    group by terms.subscription_id, terms.term_number
 
 ),
 

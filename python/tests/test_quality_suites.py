@@ -113,3 +113,18 @@ def test_a_missing_threshold_is_a_clear_error(tmp_path):
     config.write_text("{}\n")
     with pytest.raises(QualityError, match="nope"):
         load_specs(suites, config)
+
+
+def test_a_customer_listed_twice_in_the_identity_report_is_still_one_link(copy, tmp_path):
+    # found on medium data: two issues for one billing customer must not look like two links
+    corrupt(copy,
+            "insert into data_quality.rpt_identity_resolution_issues "
+            "select 'a', 'billing', 'customers', source_id, 'conflicting_match', 'test', customer_account_id "
+            "from intermediate.int_customers_identity_resolved where source_table = 'customers' and is_resolved "
+            "and not is_test_account limit 1",
+            "insert into data_quality.rpt_identity_resolution_issues "
+            "select 'b', 'billing', 'customers', source_id, 'several_billing_customers', 'test', customer_account_id "
+            "from intermediate.int_customers_identity_resolved where source_table = 'customers' and is_resolved "
+            "and not is_test_account limit 1")
+    report = run(copy, gx_root=tmp_path, only=["identity_consistency"])
+    assert report.success, format_report(report)

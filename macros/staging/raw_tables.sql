@@ -13,6 +13,7 @@
         ('billing', 'plans', 'stg_billing__plans', 'id'),
         ('billing', 'subscriptions', 'stg_billing__subscriptions', 'id'),
         ('billing', 'subscription_items', 'stg_billing__subscription_items', 'id'),
+        ('billing', 'subscription_pauses', 'stg_billing__subscription_pauses', 'id'),
         ('billing', 'invoices', 'stg_billing__invoices', 'id'),
         ('billing', 'payments', 'stg_billing__payments', 'id'),
         ('billing', 'fx_rates', 'stg_billing__fx_rates',

@@ -10,6 +10,7 @@ def connect():
     warehouse, truth = built_warehouse()
     con = duckdb.connect(str(warehouse), read_only=True)
     con.execute(f"create temp view truth_customers as select * from read_parquet('{truth}/customers.parquet')")
+    con.execute(f"create temp view truth_health as select * from read_parquet('{truth}/health_monthly.parquet')")
     return con
 
 
@@ -38,6 +39,8 @@ def test_lifecycle_status_agrees_with_the_truth():
                               else t.signup_date + 14 end) >= date '2026-11-01' then 'trialing'
                 when not t.converted then 'trial_not_converted'
                 when t.is_churned then 'churned'
+                when exists (select 1 from truth_health h where h.customer_key = t.customer_key
+                             and h.month_start = date '2026-10-01' and h.is_paused) then 'paused'
                 else 'paying'
             end as true_status,
             d.lifecycle_status,

@@ -75,6 +75,7 @@ REFERENCES = [
     ("billing_subscription_items", "subscription_id", "billing_subscriptions", "id"),
     ("billing_subscription_items", "plan_id", "billing_plans", "id"),
     ("billing_invoices", "subscription_id", "billing_subscriptions", "id"),
+    ("billing_subscription_pauses", "subscription_id", "billing_subscriptions", "id"),
     ("billing_invoices", "customer_id", "billing_customers", "id"),
     ("billing_payments", "invoice_id", "billing_invoices", "id"),
     ("crm_contacts", "account_id", "crm_accounts", "id"),

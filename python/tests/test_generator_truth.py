@@ -35,7 +35,7 @@ def test_customers_who_did_not_churn_are_still_billed(small_db):
         where c.converted and not c.is_churned and c.paid_start_date < date '2026-11-01'
           and not exists (
               select 1 from billing_subscriptions s
-              where s.customer_id = c.billing_customer_id and s.status in ('active', 'past_due'))
+              where s.customer_id = c.billing_customer_id and s.status in ('active', 'past_due', 'paused'))
     """)
     assert orphaned == 0
 
@@ -136,3 +136,22 @@ def test_health_drives_csm_sentiment(small_db):
         from truth_customers c join cs_platform_check_ins k on k.account_id = c.crm_account_id
         group by 1""")
     assert sentiment[3] - sentiment[0] > 1, sentiment
+
+
+def test_paused_subscriptions_are_not_invoiced_while_paused(small_db):
+    assert small_db.one("select count(distinct id) from billing_subscription_pauses") > 5
+    invoiced_while_paused = small_db.one("""
+        select count(*)
+        from (select distinct id, subscription_id, paused_at, resumes_at from billing_subscription_pauses) p
+        join (select distinct id, subscription_id, period_start from billing_invoices) i
+            on i.subscription_id = p.subscription_id
+            and i.period_start >= p.paused_at and i.period_start < p.resumes_at
+    """)
+    assert invoiced_while_paused == 0
+    # a subscription paused at the export date says so
+    still_paused = small_db.one("""
+        select count(*) from billing_subscriptions s
+        join billing_subscription_pauses p on p.subscription_id = s.id
+        where p.resumes_at > epoch(timestamp '2026-11-01') and s.status != 'paused'
+    """)
+    assert still_paused == 0

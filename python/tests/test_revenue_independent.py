@@ -56,7 +56,10 @@ ITEMS = [
     Item("cus_d", "sub_d2", "plan_growth_monthly_usd", 4, d("2026-06-15")),
     # E: starts and cancels within April
     Item("cus_e", "sub_e", "plan_starter_monthly_usd", 2, d("2026-04-05"), d("2026-04-25")),
+    # F: pauses billing from 5 March to 5 May (no MRR while paused; still a live customer)
+    Item("cus_f", "sub_f", "plan_growth_monthly_usd", 6, d("2025-10-01")),
 ]
+PAUSES = [("sub_f", d("2026-03-05"), d("2026-05-05"))]
 
 
 def month_starts(first: date, last: date) -> list[date]:
@@ -65,6 +68,25 @@ def month_starts(first: date, last: date) -> list[date]:
         out.append(m)
         m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
     return out
+
+
+def expected_state(prices: dict[str, tuple[float, int, str]], rates: dict[str, float]) -> dict[str, dict[date, bool]]:
+    """Customer -> month -> whether a subscription is live (in paid service, paused or not) at the close."""
+    months = month_starts(date(2025, 9, 1), AS_OF)
+    out: dict[str, dict[date, bool]] = {}
+    for m in months:
+        close = close_of(m)
+        for it in ITEMS:
+            paid_from = max(it.start, it.trial_end) if it.trial_end else it.start
+            live = paid_from < close and (it.end is None or it.end >= close)
+            out.setdefault(it.customer, {}).setdefault(m, False)
+            out[it.customer][m] |= live
+    return out
+
+
+def close_of(m: date) -> datetime:
+    nxt = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+    return datetime.combine(min(nxt, AS_OF + timedelta(days=1)), datetime.min.time())
 
 
 def expected_mrr(prices: dict[str, tuple[float, int, str]], rates: dict[str, float]) -> dict[str, dict[date, float]]:
@@ -78,6 +100,8 @@ def expected_mrr(prices: dict[str, tuple[float, int, str]], rates: dict[str, flo
             unit, interval_months, currency = prices[it.plan]
             paid_from = max(it.start, it.trial_end) if it.trial_end else it.start
             live = paid_from < close and (it.end is None or it.end >= close)
+            paused = any(sub == it.subscription and start < close <= end for sub, start, end in PAUSES)
+            live = live and not paused
             disc = it.discount_pct if it.discount_pct and (it.discount_end is None or it.discount_end >= close) else 0
             mrr = it.seats * unit / interval_months / rates[currency] * (1 - disc / 100) if live else 0.0
             out.setdefault(it.customer, {}).setdefault(m, 0.0)
@@ -91,23 +115,26 @@ def paid_in_month(customer: str, m: date, prices) -> bool:
     return any(it.customer == customer and it.start < end and (it.end is None or it.end > start) for it in ITEMS)
 
 
-def expected_movements(mrr: dict[str, dict[date, float]], prices) -> dict[tuple[str, date, str], float]:
+def expected_movements(mrr: dict[str, dict[date, float]], prices, live: dict[str, dict[date, bool]]
+                       ) -> dict[tuple[str, date, str], float]:
     out = {}
     for cust, by_month in mrr.items():
-        prev, paid_before = 0.0, False
+        prev, paid_before, live_before = 0.0, False, False
         for m in sorted(by_month):
             cur = round(by_month[m], 2)
             if prev == 0 and cur > 0:
-                out[(cust, m, "reactivation" if paid_before else "new")] = cur
+                # a live customer at zero (paused) coming back expands; a churned one reactivates
+                kind = "expansion" if live_before else "reactivation" if paid_before else "new"
+                out[(cust, m, kind)] = cur
             elif prev > 0 and cur == 0:
-                out[(cust, m, "churn")] = prev
+                out[(cust, m, "contraction" if live[cust][m] else "churn")] = prev
             elif prev > 0 and cur > prev:
                 out[(cust, m, "expansion")] = round(cur - prev, 2)
             elif prev > 0 and cur < prev:
                 out[(cust, m, "contraction")] = round(prev - cur, 2)
             elif prev > 0:
                 out[(cust, m, "unchanged")] = 0.0
-            elif paid_in_month(cust, m, prices):  # started and cancelled within the month
+            elif not live[cust][m] and paid_in_month(cust, m, prices):  # started and cancelled within the month
                 it = next(i for i in ITEMS if i.customer == cust)
                 unit, interval_months, _ = prices[it.plan]
                 amount = round(it.seats * unit / interval_months, 2)
@@ -115,6 +142,7 @@ def expected_movements(mrr: dict[str, dict[date, float]], prices) -> dict[tuple[
                 out[(cust, m, "churn")] = amount
                 paid_before = True
             paid_before = paid_before or cur > 0
+            live_before = live[cust][m]
             prev = cur
     return out
 
@@ -131,8 +159,8 @@ def built(tiny, tmp_path_factory):
     con = duckdb.connect()
     accounts = [r[0] for r in con.execute(
         f"select distinct id from read_parquet('{tiny}/raw/crm/accounts.parquet') "
-        "where type = 'Customer' and parent_id is null and not is_deleted order by id limit 5").fetchall()]
-    crm_of = dict(zip(["cus_a", "cus_b", "cus_c", "cus_d", "cus_e"], accounts, strict=True))
+        "where type = 'Customer' and parent_id is null and not is_deleted order by id limit 6").fetchall()]
+    crm_of = dict(zip(["cus_a", "cus_b", "cus_c", "cus_d", "cus_e", "cus_f"], accounts, strict=True))
     plans = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
         f"select id, unit_amount / 100.0, case interval when 'year' then 12 else 1 end, upper(currency) "
         f"from read_parquet('{tiny}/raw/billing/plans.parquet')").fetchall()}
@@ -145,8 +173,8 @@ def built(tiny, tmp_path_factory):
     loaded = pa.array([datetime(2026, 10, 31, 12)] * len(crm_of), pa.timestamp("ms"))
     pq.write_table(pa.table({
         "id": list(crm_of), "crm_account_id": list(crm_of.values()), "name": list(crm_of),
-        "email": [f"billing@{c}.example" for c in crm_of], "currency": ["usd"] * 5, "address_country": ["US"] * 5,
-        "created": [1_750_000_000] * 5, "deleted": [False] * 5, "_loaded_at": loaded,
+        "email": [f"billing@{c}.example" for c in crm_of], "currency": ["usd"] * 6, "address_country": ["US"] * 6,
+        "created": [1_750_000_000] * 6, "deleted": [False] * 6, "_loaded_at": loaded,
     }), raw / "billing" / "customers.parquet")
 
     def epoch(x: datetime | None) -> int | None:
@@ -186,6 +214,12 @@ def built(tiny, tmp_path_factory):
         "_loaded_at": pa.array([datetime(2026, 10, 31, 12)] * k, pa.timestamp("ms")),
     }), raw / "billing" / "subscription_items.parquet")
 
+    pq.write_table(pa.table({
+        "id": [f"pause_{i}" for i in range(len(PAUSES))], "subscription_id": [p[0] for p in PAUSES],
+        "paused_at": [epoch(p[1]) for p in PAUSES], "resumes_at": [epoch(p[2]) for p in PAUSES],
+        "_loaded_at": pa.array([datetime(2026, 10, 31, 12)] * len(PAUSES), pa.timestamp("ms")),
+    }), raw / "billing" / "subscription_pauses.parquet")
+
     warehouse = root / "w.duckdb"
     env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT), "CSOPS_RAW_DIR": str(raw), "CSOPS_WAREHOUSE": str(warehouse)}
     r = subprocess.run([str(DBT), "build", "--resource-type", "model", "--resource-type", "seed",
@@ -212,17 +246,18 @@ def test_customer_mrr_matches(built):
 
 def test_movements_match(built):
     con, plans, rates, by_crm = built
-    expected = expected_movements(expected_mrr(plans, rates), plans)
+    expected = expected_movements(expected_mrr(plans, rates), plans, expected_state(plans, rates))
     got = {(by_crm[c], m, t): float(v) for c, m, t, v in con.execute(
         "select customer_id, month_start_date, movement_type, movement_mrr_amount from marts.fct_mrr_movements"
     ).fetchall()}
     assert set(got) == set(expected)
     for key, v in expected.items():
         assert got[key] == pytest.approx(v, abs=0.01), key
-    # the stories happened: an expansion, a discount expiring, a churn, a reactivation, a same-month blip
+    # the stories happened: an expansion, a discount expiring, a churn, a reactivation, a same-month blip,
+    # a pause (contraction to zero while live, expansion on resumption)
     kinds = {(c, t) for c, _, t in expected}
     assert {("cus_a", "expansion"), ("cus_c", "expansion"), ("cus_c", "churn"), ("cus_d", "reactivation"),
-            ("cus_e", "new"), ("cus_e", "churn")} <= kinds
+            ("cus_e", "new"), ("cus_e", "churn"), ("cus_f", "contraction"), ("cus_f", "expansion")} <= kinds
 
 
 def test_nrr_and_grr_match(built):

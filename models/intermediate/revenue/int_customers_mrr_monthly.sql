@@ -26,13 +26,31 @@ items as (
 
 ),
 
+pauses as (
+
+    select * from {{ ref('stg_billing__subscription_pauses') }}
+    where not is_invalid
+
+),
+
 item_months as (
 
     select
         items.customer_id,
         months.month_start_date,
         {{ csops.item_is_paid_at('items', 'months.measured_at') }} as is_live_at_close,
-        {{ csops.item_mrr_at('items', 'months.measured_at') }} as mrr_at_close_amount,
+        {% if var('mrr_paused_subscriptions') == 'zero' %}
+            -- a paused subscription bills nothing: live, but no MRR while the pause covers the close
+            case
+                when pauses.subscription_pause_id is not null then 0
+                else {{ csops.item_mrr_at('items', 'months.measured_at') }}
+            end as mrr_at_close_amount,
+        {% elif var('mrr_paused_subscriptions') == 'keep' %}
+            {{ csops.item_mrr_at('items', 'months.measured_at') }} as mrr_at_close_amount,
+        {% else %}
+            {{ exceptions.raise_compiler_error(
+                "var mrr_paused_subscriptions must be zero or keep, got " ~ var('mrr_paused_subscriptions')) }}
+        {% endif %}
         -- what the item was worth when its paid service started (for items gone by the close)
         {{ csops.item_mrr_at('items', 'items.paid_from_at', side='just_after') }} as mrr_when_started_amount
     from items
@@ -40,6 +58,11 @@ item_months as (
         on
             items.paid_from_at < months.measured_at
             and (items.paid_until_at is null or items.paid_until_at > cast(months.month_start_date as timestamp))
+    left join pauses
+        on
+            items.subscription_id = pauses.subscription_id
+            and months.measured_at > pauses.paused_at
+            and (pauses.resumes_at is null or months.measured_at <= pauses.resumes_at)
     where items.paid_until_at is null or items.paid_until_at > items.paid_from_at
 
 ),

@@ -118,6 +118,7 @@ customer_base as (
         min(created_at) as first_subscription_at,
         min(started_at) as first_paid_at,
         max(case when subscription_status = 'trialing' then 1 else 0 end) = 1 as is_trialing,
+        max(case when subscription_status = 'paused' then 1 else 0 end) = 1 as is_paused,
         count(distinct billing_customer_id) as billing_customers
     from billing_links
     group by customer_id
@@ -147,7 +148,8 @@ current_revenue as (
 
     select
         customer_months.customer_id,
-        customer_months.mrr_amount
+        customer_months.mrr_amount,
+        customer_months.has_live_subscription
     from customer_months
     inner join
         as_of
@@ -285,6 +287,8 @@ final as (
         customer_base.billing_customers,
         case
             when coalesce(current_revenue.mrr_amount, 0) > 0 then 'paying'
+            when customer_base.is_paused then 'paused'
+            when current_revenue.has_live_subscription then 'active_free'
             when customer_base.is_trialing then 'trialing'
             when customer_base.first_paid_at is null then 'trial_not_converted'
             else 'churned'
@@ -315,6 +319,7 @@ final as (
         cast(customer_base.first_paid_at as date) as customer_since_date,
         case
             when coalesce(current_revenue.mrr_amount, 0) = 0 and customer_base.first_paid_at is not null
+                and not coalesce(current_revenue.has_live_subscription, false)
                 then last_churn.last_churn_month
         end as churned_month,
         next_renewal.renewal_date as next_renewal_date,

@@ -9,9 +9,10 @@
       churn         MRR down to zero - recognised when the paid period ends (mrr_churn_recognition)
       unchanged     MRR the same as last month
     A customer who starts and cancels within one month has two rows, new (or reactivation) and
-    churn, of the same amount (mrr_same_month_start_and_cancel = new_and_churn). With
-    mrr_zero_without_cancellation_is_churn = false, MRR falling to zero while a subscription
-    stays live is a contraction, and its return an expansion.
+    churn, of the same amount (mrr_same_month_start_and_cancel = new_and_churn). MRR falling to
+    zero while a subscription stays live (a pause, a 100% discount) is a contraction and its return
+    an expansion, as in ChartMogul (mrr_zero_without_cancellation_is_churn = true makes it churn
+    and reactivation).
     For every month: opening + new + expansion + reactivation - contraction - churn = closing.
 -#}
 
@@ -21,6 +22,9 @@
         "var mrr_same_month_start_and_cancel must be new_and_churn or ignore, got " ~ same_month) }}
 {%- endif -%}
 {%- set zero_is_churn = (var('mrr_zero_without_cancellation_is_churn') | string | lower) == 'true' -%}
+{#- the two choices as SQL booleans, so the rules below read as plain SQL -#}
+{%- set zero_on_live_is_churn = 'true' if zero_is_churn else 'false' -%}
+{%- set record_same_month = 'true' if same_month == 'new_and_churn' else 'false' -%}
 
 with
 
@@ -61,30 +65,25 @@ classified as (
     select
         *,
         case
-            when opening_mrr_amount = 0 and closing_mrr_amount > 0
-                then
-                    case
-                    {% if not zero_is_churn %}
-                        when had_live_subscription then 'expansion'
-                    {% endif %}
-                        when has_paid_before then 'reactivation'
-                        else 'new'
-                    end
-            when opening_mrr_amount > 0 and closing_mrr_amount = 0
-                then
-                    {% if not zero_is_churn %}
-                    case when has_live_subscription then 'contraction' else 'churn' end
-                {% else %}
-                        'churn'
-                    {% endif %}
+            -- back from zero on a subscription that stayed live (a pause, a free month)
+            when
+                opening_mrr_amount = 0 and closing_mrr_amount > 0
+                and had_live_subscription and not {{ zero_on_live_is_churn }}
+                then 'expansion'
+            when opening_mrr_amount = 0 and closing_mrr_amount > 0 and has_paid_before then 'reactivation'
+            when opening_mrr_amount = 0 and closing_mrr_amount > 0 then 'new'
+            -- down to zero while a subscription stays live
+            when
+                opening_mrr_amount > 0 and closing_mrr_amount = 0
+                and has_live_subscription and not {{ zero_on_live_is_churn }}
+                then 'contraction'
+            when opening_mrr_amount > 0 and closing_mrr_amount = 0 then 'churn'
             when closing_mrr_amount > opening_mrr_amount then 'expansion'
             when closing_mrr_amount < opening_mrr_amount then 'contraction'
             when closing_mrr_amount > 0 then 'unchanged'
-            {% if same_month == 'new_and_churn' %}
-                -- zero at both ends, but paid for part of the month: started and cancelled within it
-                when paid_in_month_mrr_amount > 0 then
-                    case when has_paid_before then 'reactivation' else 'new' end
-            {% endif %}
+            -- zero at both ends, but paid for part of the month: started and cancelled within it
+            when paid_in_month_mrr_amount > 0 and {{ record_same_month }} and has_paid_before then 'reactivation'
+            when paid_in_month_mrr_amount > 0 and {{ record_same_month }} then 'new'
         end as movement_type
     from with_history
 
@@ -105,20 +104,20 @@ movements as (
     from classified
     where movement_type is not null
 
-    {% if same_month == 'new_and_churn' %}
-        union all
+    union all
 
-        -- ... and the churn that closes the same month
-        select
-            customer_id,
-            month_start_date,
-            'churn' as movement_type,
-            opening_mrr_amount,
-            closing_mrr_amount,
-            paid_in_month_mrr_amount as movement_mrr_amount
-        from classified
-        where opening_mrr_amount = 0 and closing_mrr_amount = 0 and paid_in_month_mrr_amount > 0
-    {% endif %}
+    -- ... and the churn that closes the same month
+    select
+        customer_id,
+        month_start_date,
+        'churn' as movement_type,
+        opening_mrr_amount,
+        closing_mrr_amount,
+        paid_in_month_mrr_amount as movement_mrr_amount
+    from classified
+    where
+        opening_mrr_amount = 0 and closing_mrr_amount = 0 and paid_in_month_mrr_amount > 0
+        and {{ record_same_month }}
 
 ),
 

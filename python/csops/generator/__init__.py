@@ -24,7 +24,8 @@ from .world import simulate
 SYSTEMS = ("crm", "billing", "product", "support", "surveys", "cs_platform", "community")
 TABLES = {
     "crm": ("accounts", "users", "contacts", "opportunities"),
-    "billing": ("customers", "plans", "subscriptions", "subscription_items", "invoices", "payments", "fx_rates"),
+    "billing": ("customers", "plans", "subscriptions", "subscription_items", "subscription_pauses", "invoices",
+                "payments", "fx_rates"),
     "product": ("workspaces", "users", "features", "events"),
     "support": ("organizations", "tickets"),
     "surveys": ("nps_responses", "csat_responses"),

@@ -500,8 +500,8 @@ class Emitter:
         per_start = add_months(anchor, np.maximum(months, 0))
         per_end = add_months(per_start, np.where(annual, 12, 1))
         in_trial = (s["trial_end"] >= w.as_of) & (s["ended"] < 0)
-        status = np.select([s["ended"] >= 0, in_trial, s["past_due"]], ["canceled", "trialing", "past_due"],
-                           "active")
+        status = np.select([s["ended"] >= 0, in_trial, s["paused"], s["past_due"]],
+                           ["canceled", "trialing", "paused", "past_due"], "active")
         sec = rng.integers(0, 86_400, ns)
         cols = {
             "id": sub_ids,
@@ -548,6 +548,19 @@ class Emitter:
             "_loaded_at": self.loaded_at(rng, None, ni + n_test),
         }
         yield self.table("billing", "subscription_items", cols)
+
+        # pauses: billing stops between paused_at and resumes_at (a scheduled date, possibly ahead)
+        ps = w.pauses
+        npz = len(ps["subscription"])
+        paused_at = ps["start"] * SECONDS_PER_DAY
+        cols = {
+            "id": T.ids("pause_", npz, 18, 12),
+            "subscription_id": sub_ids[ps["subscription"]],
+            "paused_at": epoch(paused_at),
+            "resumes_at": epoch(ps["end"] * SECONDS_PER_DAY),
+            "_loaded_at": self.loaded_at(rng, paused_at - rng.integers(86_400, 10 * 86_400, npz), npz),
+        }
+        yield self.table("billing", "subscription_pauses", cols)
 
         # invoices
         iv = w.invoices
@@ -1113,7 +1126,8 @@ class Emitter:
             "month_start": dates(w.month_start[mi.ravel()]),
             "latent_health": pa.array(w.health.ravel()),
             "monthly_churn_hazard": pa.array(w.hazard.ravel()),
-            "is_paying": pa.array(w.active_by_month.ravel()),
+            "is_paying": pa.array((w.active_by_month & ~w.paused_by_month).ravel()),
+            "is_paused": pa.array(w.paused_by_month.ravel()),
             "seats": pa.array(w.seats_by_month.ravel()),
         })
         churn = pa.table({

@@ -68,7 +68,8 @@ class World:
     health: np.ndarray  # (N, M) latent health in 0..1, one value per calendar month
     hazard: np.ndarray  # (N, M) true monthly churn hazard
     seats_by_month: np.ndarray  # (N, M) seats paid for at the end of the month (0 when not paying)
-    active_by_month: np.ndarray  # (N, M) paying at the end of the month
+    active_by_month: np.ndarray  # (N, M) a live subscription at the end of the month (paying or paused)
+    paused_by_month: np.ndarray  # (N, M) billing paused that month
     tier_by_month: np.ndarray
     subs: dict[str, np.ndarray] = field(default_factory=dict)
     items: dict[str, np.ndarray] = field(default_factory=dict)
@@ -76,6 +77,7 @@ class World:
     payments: dict[str, np.ndarray] = field(default_factory=dict)
     opportunities: dict[str, np.ndarray] = field(default_factory=dict)
     churns: dict[str, np.ndarray] = field(default_factory=dict)
+    pauses: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -192,6 +194,7 @@ def simulate(scale: C.Scale, seed: int, as_of: str) -> World:  # noqa: C901 - on
     payments = Rows("invoice", "customer", "day", "amount", "currency", "succeeded", "attempt")
     opps = Rows("customer", "kind", "stage", "created", "close", "amount", "currency")
     churns = Rows("customer", "day", "kind")
+    pauses = Rows("subscription", "customer", "start", "end")
     n_invoices = 0
 
     state = np.zeros(n, np.int8)  # 0 not yet paying, 2 paying, 3 churned
@@ -199,8 +202,10 @@ def simulate(scale: C.Scale, seed: int, as_of: str) -> World:  # noqa: C901 - on
     term_start = np.zeros(n, np.int64)
     churned_month = np.full(n, -10, np.int64)
     reactivations = np.zeros(n, np.int64)
+    paused_until = np.full(n, -1, np.int64)  # month in which a paused subscription resumes billing
     seats_by_month = np.zeros((n, n_months), np.int32)
     active_by_month = np.zeros((n, n_months), bool)
+    paused_by_month = np.zeros((n, n_months), bool)
     tier_by_month = np.zeros((n, n_months), np.int8)
     retry_offsets = np.array([0, 3, 8, 15])
 
@@ -281,7 +286,9 @@ def simulate(scale: C.Scale, seed: int, as_of: str) -> World:  # noqa: C901 - on
 
         # 4. Seat and plan changes at the period start (annual contracts contract only at renewal).
         active = state == 2
-        running = active & (paid_month < m)
+        paused_until[active & (paused_until == m)] = -1  # a pause ends: billing resumes this period
+        paused = active & (paused_until > m)
+        running = active & (paid_month < m) & ~paused
         renewal = running & annual & ((m - term_start) % 12 == 0)
         can_shrink = running & (~annual | renewal)
         expand = running & (rng.random(n) < 0.08 * h ** 2)
@@ -307,8 +314,17 @@ def simulate(scale: C.Scale, seed: int, as_of: str) -> World:  # noqa: C901 - on
                  amount=seats[ren] * unit_amount_minor(tier[ren], currency[ren], annual[ren]),
                  currency=currency[ren])
 
-        # 5. Invoices at each period start (monthly) or term start (annual).
-        bill = active & (~annual | ((m - term_start) % 12 == 0))
+        # 4b. Pauses: a struggling monthly customer may pause billing for one to three periods.
+        start_pause = running & ~annual & ~pending & (rng.random(n) < 0.012 * (1 - h))
+        idx = np.flatnonzero(start_pause)
+        length = rng.integers(1, 4, len(idx))
+        paused_until[idx] = m + length
+        pauses.add(subscription=cur_sub[idx], customer=idx, start=period_start[idx],
+                   end=add_months(period_start[idx], length))
+        paused = active & (paused_until > m)
+
+        # 5. Invoices at each period start (monthly) or term start (annual); none while paused.
+        bill = active & ~paused & (~annual | ((m - term_start) % 12 == 0))
         idx = np.flatnonzero(bill)
         k = len(idx)
         inv_ids = np.arange(n_invoices, n_invoices + k)
@@ -356,7 +372,7 @@ def simulate(scale: C.Scale, seed: int, as_of: str) -> World:  # noqa: C901 - on
 
         # 7. Voluntary churn decisions, effective at the end of the paid period.
         active = state == 2
-        monthly_decide = active & ~annual & ~pending & (rng.random(n) < hazard[:, m])
+        monthly_decide = active & ~annual & ~pending & ~paused & (rng.random(n) < hazard[:, m])
         lo = max(0, m - 11)
         p_term = 1 - (1 - hazard[:, lo:m + 1].mean(axis=1)) ** 12
         annual_decide = active & annual & ((m - term_start) % 12 == 11) & (rng.random(n) < p_term)
@@ -376,6 +392,7 @@ def simulate(scale: C.Scale, seed: int, as_of: str) -> World:  # noqa: C901 - on
 
         seats_by_month[:, m] = np.where(state == 2, seats, 0)
         active_by_month[:, m] = state == 2
+        paused_by_month[:, m] = paused & (state == 2)
         tier_by_month[:, m] = tier
 
     # Items: apply the recorded end days.
@@ -389,12 +406,14 @@ def simulate(scale: C.Scale, seed: int, as_of: str) -> World:  # noqa: C901 - on
         "customer": sub_customer[trunc], "created": sub_created[trunc], "trial_end": sub_trial_end[trunc],
         "start": sub_start[trunc], "canceled": sub_canceled[trunc], "ended": sub_ended[trunc],
         "annual": sub_annual[trunc], "currency": sub_currency[trunc], "past_due": sub_past_due[trunc],
+        "paused": np.isin(np.arange(n_subs), cur_sub[(state == 2) & (paused_until >= n_months)]),
     }
     return World(
         seed=seed, scale=scale, as_of=as_of_day, month_start=month_start, segment=segment, currency=currency,
         signup_day=signup_day, has_trial=has_trial, converts=converts, paid_start_day=paid_start,
         anchor_dom=anchor, annual=annual, health=health, hazard=hazard, seats_by_month=seats_by_month,
-        active_by_month=active_by_month, tier_by_month=tier_by_month, subs=subs, items=it,
+        active_by_month=active_by_month, paused_by_month=paused_by_month, tier_by_month=tier_by_month,
+        subs=subs, items=it, pauses=pauses.arrays(),
         invoices=invoices.arrays(), payments=payments.arrays(), opportunities=opps.arrays(),
         churns=churns.arrays(),
     )

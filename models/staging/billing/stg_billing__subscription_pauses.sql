@@ -1,0 +1,48 @@
+with
+
+source as (
+
+    select * from {{ source('billing', 'subscription_pauses') }}
+
+),
+
+latest as (
+
+    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as subscription_pause_id,
+        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
+        {{ csops.epoch_to_utc('paused_at') }} as paused_at,
+        -- the scheduled resumption; it can lie ahead of today
+        {{ csops.epoch_to_utc('resumes_at') }} as resumes_at,
+        _loaded_at
+    from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        case
+            when resumes_at <= paused_at then 'resumes_before_paused'
+        end as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
+
+)
+
+select * from final

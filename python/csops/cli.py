@@ -83,6 +83,11 @@ def _docs_coverage(args: argparse.Namespace) -> int:
     return 0 if cov.ok else 1
 
 
+def _add_warehouse_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--warehouse", default=os.environ.get("CSOPS_WAREHOUSE", "warehouse/csops.duckdb"),
+                        help="DuckDB warehouse file (default $CSOPS_WAREHOUSE or warehouse/csops.duckdb)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="csops", description="CS Ops warehouse tooling.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,8 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Precision and recall of int_customers_identity_resolved per source table, against the "
                     "identity map the generator wrote. Exits 1 when below the targets.",
     )
-    e.add_argument("--warehouse", default=os.environ.get("CSOPS_WAREHOUSE", "warehouse/csops.duckdb"),
-                   help="DuckDB warehouse file (default $CSOPS_WAREHOUSE or warehouse/csops.duckdb)")
+    _add_warehouse_argument(e)
     e.add_argument("--truth", default="data/truth", help="ground-truth folder (default data/truth)")
     e.add_argument("--min-precision", type=float, default=0.99)
     e.add_argument("--min-recall", type=float, default=0.97)
@@ -124,8 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "<gx-root>/gx/uncommitted/data_docs/local_site/index.html, print the failures and exit 1 if any "
                     "expectation failed or errored.",
     )
-    q.add_argument("--warehouse", default=os.environ.get("CSOPS_WAREHOUSE", "warehouse/csops.duckdb"),
-                   help="DuckDB warehouse file (default $CSOPS_WAREHOUSE or warehouse/csops.duckdb)")
+    _add_warehouse_argument(q)
     q.add_argument("--gx-root", default=os.environ.get("CSOPS_GX_ROOT", "."),
                    help="folder whose gx/ holds the GX file context and data docs (default: the current folder)")
     q.add_argument("--suite", action="append", help="run only this suite (repeatable)")

@@ -1,7 +1,12 @@
+{{ config(materialized='table') }}
+
 {#-
     Who used the product each week: one row per customer, product user and week (weeks start on
     Monday) with the user's events and active days that week. Events of internal test workspaces
     and of workspaces no rule could tie to a customer are left out.
+
+    A table, not a view: it aggregates every product event, and licence utilisation, the
+    customer 360 and its tests all read it.
 -#}
 
 with

@@ -34,13 +34,10 @@ flagged as (
 
     select
         *,
-        (
-            {{ csops.is_internal_domain('email_domain') }}
-            or {{ csops.is_test_account_name('customer_name') }}
-        ) as is_test_account,
+        {{ csops.is_internal_test_account('email_domain', 'customer_name') }} as is_test_account,
         case
             when currency_code is null then 'missing_currency'
-            when email is null then 'missing_email'
+            else {{ csops.email_invalid_reason('email') }}
         end as invalid_reason
     from renamed
 

@@ -29,11 +29,8 @@ flagged as (
 
     select
         *,
-        {{ csops.is_internal_domain('email_domain') }} as is_test_account,
-        case
-            when email is null then 'missing_email'
-            when email_domain is null then 'malformed_email'
-        end as invalid_reason
+        {{ csops.is_internal_test_account('email_domain') }} as is_test_account,
+        {{ csops.email_invalid_reason('email') }} as invalid_reason
     from renamed
 
 ),

@@ -38,10 +38,7 @@ flagged as (
 
     select
         *,
-        (
-            {{ csops.is_internal_domain('website_domain') }}
-            or {{ csops.is_test_account_name('account_name') }}
-        ) as is_test_account,
+        {{ csops.is_internal_test_account('website_domain', 'account_name') }} as is_test_account,
         case
             when account_name is null or account_name = '' then 'missing_account_name'
             when parent_account_id = account_id then 'account_is_its_own_parent'

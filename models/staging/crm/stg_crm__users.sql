@@ -32,9 +32,7 @@ flagged as (
 
     select
         *,
-        case
-            when email is null then 'missing_email'
-        end as invalid_reason
+        {{ csops.email_invalid_reason('email') }} as invalid_reason
     from renamed
 
 ),

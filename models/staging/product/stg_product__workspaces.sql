@@ -30,10 +30,7 @@ flagged as (
 
     select
         *,
-        (
-            {{ csops.is_internal_domain('domain') }}
-            or {{ csops.is_test_account_name('workspace_name') }}
-        ) as is_test_account,
+        {{ csops.is_internal_test_account('domain', 'workspace_name') }} as is_test_account,
         case
             when deleted_at < created_at then 'deleted_before_created'
         end as invalid_reason

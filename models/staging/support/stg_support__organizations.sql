@@ -29,10 +29,7 @@ flagged as (
 
     select
         *,
-        (
-            {{ csops.is_internal_domain('domain') }}
-            or {{ csops.is_test_account_name('organization_name') }}
-        ) as is_test_account,
+        {{ csops.is_internal_test_account('domain', 'organization_name') }} as is_test_account,
         case
             when organization_name is null or organization_name = '' then 'missing_name'
         end as invalid_reason

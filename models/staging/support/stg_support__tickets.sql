@@ -38,7 +38,7 @@ flagged as (
 
     select
         *,
-        {{ csops.is_internal_domain('requester_email_domain') }} as is_test_account,
+        {{ csops.is_internal_test_account('requester_email_domain') }} as is_test_account,
         case
             when organization_id is null and requester_email is null then 'no_organization_or_requester'
             when solved_at < created_at then 'solved_before_created'

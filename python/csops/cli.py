@@ -8,15 +8,17 @@ import sys
 import time
 from pathlib import Path
 
-from .generator import N_TABLES, GenerateError, generate
+from .errors import CsopsError
+from .generator import N_TABLES, generate, validate_arguments
 from .generator.config import DEFAULT_AS_OF, SCALES
 
 
 def _generate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    scale = SCALES.get(args.scale)
-    total = N_TABLES + (scale.customers if scale else 0)
+    # bad arguments fail before the progress bar is drawn, so the error is the only line on stderr
+    validate_arguments(args.scale, args.seed, args.as_of)
+    total = N_TABLES + SCALES[args.scale].customers
     bar = tqdm(total=total, desc=f"csops generate {args.scale}", unit="step", disable=args.quiet,
                file=sys.stderr, dynamic_ncols=True)
 
@@ -39,15 +41,7 @@ def _generate(args: argparse.Namespace) -> int:
 def _evaluate_identity(args: argparse.Namespace) -> int:
     from .identity_eval import evaluate, format_scores
 
-    warehouse = Path(args.warehouse)
-    if not warehouse.is_file():
-        print(f"csops evaluate-identity: error: no warehouse at {warehouse}; run make build first", file=sys.stderr)
-        return 2
-    try:
-        scores = evaluate(warehouse, args.truth)
-    except (FileNotFoundError, LookupError) as e:
-        print(f"csops evaluate-identity: error: {e}", file=sys.stderr)
-        return 2
+    scores = evaluate(args.warehouse, args.truth)
     print(format_scores(scores))
     overall = scores[-1]
     ok = overall.precision >= args.min_precision and overall.recall >= args.min_recall
@@ -58,13 +52,9 @@ def _evaluate_identity(args: argparse.Namespace) -> int:
 
 
 def _quality(args: argparse.Namespace) -> int:
-    from .quality import QualityError, format_report, run
+    from .quality import format_report, run
 
-    try:
-        report = run(args.warehouse, gx_root=args.gx_root, only=args.suite or None)
-    except QualityError as e:
-        print(f"csops quality: error: {e}", file=sys.stderr)
-        return 2
+    report = run(args.warehouse, gx_root=args.gx_root, only=args.suite or None)
     print(format_report(report))
     return 0 if report.success else 1
 
@@ -72,11 +62,7 @@ def _quality(args: argparse.Namespace) -> int:
 def _docs_coverage(args: argparse.Namespace) -> int:
     from .docs_coverage import measure
 
-    try:
-        cov = measure(Path(args.target) / "manifest.json", Path(args.target) / "catalog.json")
-    except FileNotFoundError as e:
-        print(f"csops docs-coverage: error: {e}", file=sys.stderr)
-        return 2
+    cov = measure(Path(args.target) / "manifest.json", Path(args.target) / "catalog.json")
     for problem in cov.problems:
         print(f"MISSING  {problem}")
     print(cov.summary())
@@ -146,13 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "generate" and args.scale not in SCALES:
-        parser.error(f"argument --scale: invalid choice {args.scale!r} (choose from {', '.join(SCALES)})")
+    """Run one command; an expected failure (CsopsError) is one line on stderr and exit code 2."""
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except GenerateError as e:
+    except CsopsError as e:
         print(f"csops {args.command}: error: {e}", file=sys.stderr)
         return 2
 

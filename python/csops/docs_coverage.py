@@ -12,7 +12,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import CsopsError
+
 DOCUMENTED_TYPES = ("model", "seed", "snapshot")
+
+
+class DocsCoverageError(CsopsError):
+    """dbt's manifest or catalog is missing or unreadable; said in one line."""
 
 
 @dataclass
@@ -46,9 +52,8 @@ class Coverage:
 def measure(manifest_path: Path, catalog_path: Path, project: str = "csops") -> Coverage:
     for p in (manifest_path, catalog_path):
         if not p.is_file():
-            raise FileNotFoundError(f"{p} not found; run `dbt build` and `dbt docs generate` first")
-    manifest = json.loads(manifest_path.read_text())
-    catalog = json.loads(catalog_path.read_text())
+            raise DocsCoverageError(f"{p} not found; run `dbt build` and `dbt docs generate` first")
+    manifest, catalog = _read_json(manifest_path), _read_json(catalog_path)
     cov = Coverage()
 
     unique_columns: dict[str, set[str]] = {}
@@ -105,3 +110,10 @@ def measure(manifest_path: Path, catalog_path: Path, project: str = "csops") -> 
         else:
             cov.problems.append(f"source {source['source_name']}.{source['name']}: no description")
     return cov
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise DocsCoverageError(f"{path} is not valid JSON ({e}); run `dbt docs generate` again") from e

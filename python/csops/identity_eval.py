@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from .errors import CsopsError
+
 # warehouse source_table -> truth (system, source_table)
 TRUTH_TABLES = {
     "accounts": ("crm", "accounts"),
@@ -28,6 +30,10 @@ TRUTH_TABLES = {
     "nps_responses": ("surveys", "nps_responses"),
     "members": ("community", "members"),
 }
+
+
+class IdentityEvalError(CsopsError):
+    """No warehouse, no ground truth, or no identity resolution in the warehouse; said in one line."""
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,12 @@ class Score:
 
 def evaluate(warehouse: str | Path, truth: str | Path) -> list[Score]:
     """Scores per source table, and a last row 'all' over every table graded."""
-    truth = Path(truth)
+    warehouse, truth = Path(warehouse), Path(truth)
+    if not warehouse.is_file():
+        raise IdentityEvalError(f"no warehouse at {warehouse}; run make build first")
     identity = truth / "identity_map.parquet"
     if not identity.is_file():
-        raise FileNotFoundError(f"no ground truth at {identity}; generate data with csops generate first")
+        raise IdentityEvalError(f"no ground truth at {identity}; generate data with csops generate first")
     con = duckdb.connect(str(warehouse), read_only=True)
     con.execute(f"create temp view truth as select * from read_parquet('{identity.as_posix()}')")
     mapping = " union all ".join(
@@ -97,7 +105,7 @@ def _schema_prefix(con: duckdb.DuckDBPyConnection) -> str:
         "select table_schema from information_schema.tables where table_name = 'int_customers_identity_resolved'"
     ).fetchall()}
     if not schemas:
-        raise LookupError("int_customers_identity_resolved is not in the warehouse; run dbt build first")
+        raise IdentityEvalError("int_customers_identity_resolved is not in the warehouse; run dbt build first")
     return f"{sorted(schemas)[0]}."
 
 

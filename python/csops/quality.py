@@ -24,14 +24,16 @@ from typing import Any
 
 import yaml
 
+from .errors import CsopsError
+
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_GX_ROOT = REPO  # GX keeps its file context in <root>/gx
 DEFAULT_SUITES = REPO / "gx" / "suites"
 DEFAULT_CONFIG = REPO / "gx" / "quality_config.yml"
 
 
-class QualityError(Exception):
-    """A suite file or the configuration is wrong; said in one line."""
+class QualityError(CsopsError):
+    """No warehouse, or a suite file or the configuration is wrong; said in one line."""
 
 
 @dataclass
@@ -86,10 +88,12 @@ def _substitute(value: Any, config: dict[str, Any], where: str) -> Any:
 
 
 def load_specs(suites_dir: Path = DEFAULT_SUITES, config_path: Path = DEFAULT_CONFIG) -> list[Spec]:
-    config = yaml.safe_load(config_path.read_text()) or {}
+    if not config_path.is_file():
+        raise QualityError(f"no quality config at {config_path}")
+    config = _read_yaml(config_path)
     specs = []
     for path in sorted(suites_dir.glob("*.yml")):
-        raw = yaml.safe_load(path.read_text()) or {}
+        raw = _read_yaml(path)
         missing = {"name", "query", "expectations"} - set(raw)
         if missing:
             raise QualityError(f"{path}: missing {', '.join(sorted(missing))}")
@@ -106,6 +110,13 @@ def load_specs(suites_dir: Path = DEFAULT_SUITES, config_path: Path = DEFAULT_CO
     if len(set(names)) != len(names):
         raise QualityError(f"two suites in {suites_dir} share a name: {names}")
     return specs
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise QualityError(f"{path}: not valid YAML ({' '.join(str(e).split())})") from e
 
 
 def _expectation_class(kind: str):
@@ -131,13 +142,13 @@ def run(warehouse: str | os.PathLike, gx_root: str | os.PathLike = DEFAULT_GX_RO
         suites_dir: Path = DEFAULT_SUITES, config_path: Path = DEFAULT_CONFIG,
         only: list[str] | None = None) -> Report:
     """Run the suites (all, or those named in `only`) and return every expectation's outcome."""
+    warehouse = Path(warehouse)
+    if not warehouse.is_file():
+        raise QualityError(f"no warehouse at {warehouse}; run dbt build (make build) first")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import duckdb
     import great_expectations as gx
 
-    warehouse = Path(warehouse)
-    if not warehouse.is_file():
-        raise QualityError(f"no warehouse at {warehouse}; run dbt build (make build) first")
     specs = load_specs(suites_dir, config_path)
     if only:
         unknown = set(only) - {s.name for s in specs}

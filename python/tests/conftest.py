@@ -1,13 +1,53 @@
-"""Shared fixtures: demo data generated once per test session into temporary folders."""
+"""Shared fixtures and the test categories.
+
+Fixtures: demo data generated once per test session into temporary folders (`tiny`, `small`, and
+SQL over them as `tiny_db`, `small_db`), and `built_warehouse`, the warehouse `make test` built.
+
+Every test is marked with exactly one of the categories registered in pyproject.toml: `unit`,
+`dbt` or `warehouse`; collection fails otherwise, so `pytest -m unit` and friends split the suite.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from csops.generator import generate
+
+CATEGORIES = ("unit", "dbt", "warehouse")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything: every collected test is checked
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wrong = []
+    for item in items:
+        marks = sorted({m.name for m in item.iter_markers()} & set(CATEGORIES))
+        if len(marks) != 1:
+            wrong.append(f"{item.nodeid} ({', '.join(marks) or 'none'})")
+    if wrong:
+        raise pytest.UsageError(f"every test needs exactly one of the markers {', '.join(CATEGORIES)}; "
+                                f"these have none or several: {'; '.join(wrong)}")
+
+
+@pytest.fixture(scope="session")
+def built_warehouse() -> tuple[Path, Path]:
+    """(warehouse file, ground-truth folder) of the dbt build `make test` ran before pytest.
+
+    Skips when there is none (pytest run on its own), unless CSOPS_REQUIRE_WAREHOUSE is set, as
+    `make test` does: there a missing warehouse is a failure, never a skip.
+    """
+    warehouse = Path(os.environ.get("CSOPS_WAREHOUSE", "warehouse/test.duckdb"))
+    raw = Path(os.environ.get("CSOPS_RAW_DIR", "data/tiny/raw"))
+    truth = raw.parent / "truth"
+    if not warehouse.is_file() or not truth.is_dir():
+        message = f"no built warehouse at {warehouse} (or truth at {truth}); run make test"
+        if os.environ.get("CSOPS_REQUIRE_WAREHOUSE"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return warehouse, truth
 
 
 @pytest.fixture(scope="session")

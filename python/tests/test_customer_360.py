@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import duckdb
-from warehouse import built_warehouse
+import pytest
+
+pytestmark = pytest.mark.warehouse
 
 
-def connect():
-    warehouse, truth = built_warehouse()
+@pytest.fixture
+def con(built_warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    warehouse, truth = built_warehouse
     con = duckdb.connect(str(warehouse), read_only=True)
     con.execute(f"create temp view truth_customers as select * from read_parquet('{truth}/customers.parquet')")
     con.execute(f"create temp view truth_health as select * from read_parquet('{truth}/health_monthly.parquet')")
-    return con
+    yield con
+    con.close()
 
 
-def test_one_row_per_true_customer():
-    con = connect()
+def test_one_row_per_true_customer(con):
     missing, extra, dupes = con.execute("""
         select
             (select count(*) from truth_customers t
@@ -27,8 +32,7 @@ def test_one_row_per_true_customer():
     assert (missing, extra, dupes) == (0, 0, 0)
 
 
-def test_lifecycle_status_agrees_with_the_truth():
-    con = connect()
+def test_lifecycle_status_agrees_with_the_truth(con):
     rows = con.execute("""
         select
             case
@@ -54,8 +58,7 @@ def test_lifecycle_status_agrees_with_the_truth():
     assert {t for t, _, _ in rows} >= {"paying", "churned", "trial_not_converted"}
 
 
-def test_customer_mrr_adds_up_to_the_revenue_report():
-    con = connect()
+def test_customer_mrr_adds_up_to_the_revenue_report(con):
     dim_total, report_total = con.execute("""
         select
             (select sum(mrr_amount) from marts.dim_customers),

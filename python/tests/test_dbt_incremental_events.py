@@ -16,6 +16,9 @@ from pathlib import Path
 import duckdb
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import pytest
+
+pytestmark = pytest.mark.dbt
 
 PROJECT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from csops.docs_coverage import measure
+
+pytestmark = pytest.mark.unit
 
 
 def write(tmp_path, manifest, catalog):

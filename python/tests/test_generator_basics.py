@@ -14,6 +14,8 @@ import pytest
 from csops.generator import TABLES, GenerateError, generate
 from csops.generator.config import FLAW_RATES, SCALES
 
+pytestmark = pytest.mark.unit
+
 
 def digests(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -132,6 +134,8 @@ def test_cli_rejects_an_unknown_scale(tmp_path):
     r = run_cli("generate", "--scale", "huge", "--out", str(tmp_path / "raw"))
     assert r.returncode == 2
     assert "huge" in r.stderr and "tiny" in r.stderr
+    assert r.stderr.startswith("csops generate: error: ")
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr  # no usage text, no progress bar
     assert not (tmp_path / "raw").exists()
 
 

@@ -9,6 +9,8 @@ import pytest
 from csops.generator.config import FLAW_RATES, INTERNAL_DOMAIN, SCALES
 from csops.generator.text import PERSONAL_DOMAINS
 
+pytestmark = pytest.mark.unit
+
 PERSONAL = ", ".join(f"'{d}'" for d in PERSONAL_DOMAINS)
 
 # flaw -> SQL returning (rows with the flaw, rows it could occur in), on the `small` data set.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.unit
+
 
 def test_churned_customers_have_no_active_subscription_afterwards(small_db):
     churned = small_db.one("select count(*) from truth_customers where is_churned")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from warehouse import built_warehouse
+import pytest
 
 from csops.identity_eval import evaluate, format_scores
 
+pytestmark = pytest.mark.warehouse
 
-def test_identity_resolution_precision_and_recall():
-    warehouse, truth = built_warehouse()
+
+def test_identity_resolution_precision_and_recall(built_warehouse):
+    warehouse, truth = built_warehouse
     scores = {s.source_table: s for s in evaluate(warehouse, truth)}
     report = format_scores(list(scores.values()))
     overall = scores["all"]

@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+pytestmark = pytest.mark.dbt
+
 PROJECT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
 AS_OF = date(2026, 10, 31)

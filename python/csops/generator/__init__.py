@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..errors import CsopsError
 from . import config
 from .config import DEFAULT_AS_OF, SCALES
 from .emit import Emitter
@@ -35,7 +36,7 @@ TABLES = {
 N_TABLES = sum(len(t) for t in TABLES.values())
 
 
-class GenerateError(Exception):
+class GenerateError(CsopsError):
     """A bad argument or an unusable output folder, said in one line."""
 
 
@@ -65,6 +66,15 @@ def validate_as_of(as_of: str) -> str:
     return str(d)
 
 
+def validate_arguments(scale: str, seed: int, as_of: str) -> str:
+    """Check scale, seed and as-of date (GenerateError naming the bad one); return the as-of date."""
+    if scale not in SCALES:
+        raise GenerateError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    if seed < 0:
+        raise GenerateError(f"--seed must be a non-negative integer, got {seed}")
+    return validate_as_of(as_of)
+
+
 def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.PathLike | None = None,
              as_of: str = DEFAULT_AS_OF, progress: Callable[[str, int], None] | None = None) -> dict:
     """Write the raw tables and the ground truth; return the manifest (row counts per table).
@@ -72,11 +82,7 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
     `progress(label, units)` is called as work completes: one unit per table, plus one per
     customer whose product events have been generated.
     """
-    if scale not in SCALES:
-        raise GenerateError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
-    if seed < 0:
-        raise GenerateError(f"--seed must be a non-negative integer, got {seed}")
-    as_of = validate_as_of(as_of)
+    as_of = validate_arguments(scale, seed, as_of)
     out = Path(out)
     truth = Path(truth_out) if truth_out else out.parent / "truth"
     if truth.resolve() == out.resolve() or out.resolve() in truth.resolve().parents:

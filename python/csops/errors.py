@@ -1,0 +1,13 @@
+"""The one base class of every expected failure of the csops package.
+
+An expected failure is a problem the user can fix (a bad argument, a missing file, a warehouse that
+was not built, a wrong suite file), said in one line that names what is wrong. The CLI catches
+`CsopsError` once, prints `csops <command>: error: <message>` and exits 2; anything else is a bug
+and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class CsopsError(Exception):
+    """An expected failure, said in one line; `csops` prints it without a traceback and exits 2."""

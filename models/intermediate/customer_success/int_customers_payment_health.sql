@@ -28,11 +28,7 @@ rates as (
 
 billing_links as (
 
-    select
-        source_id as billing_customer_id,
-        customer_id
-    from {{ ref('int_customers_identity_resolved') }}
-    where source_table = 'customers' and source_system = 'billing' and is_resolved and not is_test_account
+    {{ csops.customer_links('billing', 'customers', 'billing_customer_id') }}
 
 ),
 

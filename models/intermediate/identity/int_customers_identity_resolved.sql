@@ -1,86 +1,36 @@
 {#-
-    Identity resolution: every record of every system that names a customer - CRM accounts and
-    contacts, billing customers, product workspaces, support organisations and tickets, NPS and
-    CSAT respondents, community members, CS platform activities - mapped to one customer_id.
-
-    Rules, in priority order (the first rule that gives exactly one customer wins):
-      1 crm_account_id        an explicit CRM id carried by the record (billing, CS platform)
-      2 domain                the record's domain or email domain is a customer's website domain
-      3 contact_email_domain  ... is the email domain of a customer's CRM contacts
-      4 contact_email         the record's email is a CRM contact's email
-      5 company_name          the normalised name equals a customer account's name
-      6 member_emails         most of the people behind the record (workspace users, ticket
-                              requesters) resolve to the same customer by rules 2-4
-    A support ticket inherits its organisation's customer (rule 1, support_organization) before
-    falling back to its requester's email. Every record gets a row: unresolved ones with
-    customer_id null and a reason, which rpt_identity_resolution_issues lists for CS Ops.
+    Identity resolution, step 4 - the resolver: every record of every system that names a
+    customer mapped to one customer_id.
+    - CRM accounts belong to their unified account (parents and merged duplicates included) and
+      CRM contacts to their account's;
+    - every other record (int_identity_records_unioned) takes its best candidate
+      (int_identity_candidates_ranked): the first rule, in priority order, that gives exactly one
+      customer;
+    - a support ticket inherits its organisation's customer before falling back to its
+      requester's email, then their email domain (int_identity_people_matched).
+    Every record gets a row: unresolved ones with customer_id null and a reason, which
+    rpt_identity_resolution_issues lists for CS Ops. Other models link their records to customers
+    through the macro csops.customer_links, never by reading this model's filters themselves.
 -#}
 
 with
 
+records as (
+
+    select * from {{ ref('int_identity_records_unioned') }}
+
+),
+
+best as (
+
+    select * from {{ ref('int_identity_candidates_ranked') }}
+    where candidate_rank = 1
+
+),
+
 unified as (
 
     select * from {{ ref('int_crm_accounts_unified') }}
-
-),
-
-match_keys as (
-
-    select * from {{ ref('int_customer_match_keys') }}
-
-),
-
-billing_customers as (
-
-    select * from {{ ref('stg_billing__customers') }}
-
-),
-
-workspaces as (
-
-    select * from {{ ref('stg_product__workspaces') }}
-
-),
-
-product_users as (
-
-    select * from {{ ref('stg_product__users') }}
-
-),
-
-organizations as (
-
-    select * from {{ ref('stg_support__organizations') }}
-
-),
-
-tickets as (
-
-    select * from {{ ref('stg_support__tickets') }}
-
-),
-
-nps_responses as (
-
-    select * from {{ ref('stg_surveys__nps_responses') }}
-
-),
-
-csat_responses as (
-
-    select * from {{ ref('stg_surveys__csat_responses') }}
-
-),
-
-activities as (
-
-    select * from {{ ref('stg_cs_platform__activities') }}
-
-),
-
-contacts as (
-
-    select * from {{ ref('stg_crm__contacts') }}
 
 ),
 
@@ -90,273 +40,22 @@ staged_accounts as (
 
 ),
 
-{% if var('enable_community', true) %}
-    community_members as (
+contacts as (
 
-        select * from {{ ref('stg_community__members') }}
-
-    ),
-{% endif %}
-
--- every record that names a customer, with the clues it carries
-records as (
-
-    select
-        'billing' as source_system,
-        'customers' as source_table,
-        billing_customer_id as source_id,
-        crm_account_id,
-        email_domain as domain,
-        email,
-        {{ csops.normalize_company_name('customer_name') }} as company_name,
-        is_test_account
-    from billing_customers
-
-    union all
-
-    select
-        'product' as source_system,
-        'workspaces' as source_table,
-        workspace_id as source_id,
-        null as crm_account_id,
-        domain,
-        null as email,
-        null as company_name,
-        is_test_account
-    from workspaces
-
-    union all
-
-    select
-        'support' as source_system,
-        'organizations' as source_table,
-        organization_id as source_id,
-        null as crm_account_id,
-        domain,
-        null as email,
-        {{ csops.normalize_company_name('organization_name') }} as company_name,
-        is_test_account
-    from organizations
-
-    union all
-
-    select
-        'surveys' as source_system,
-        'nps_responses' as source_table,
-        nps_response_id as source_id,
-        null as crm_account_id,
-        respondent_email_domain as domain,
-        respondent_email as email,
-        null as company_name,
-        is_test_account
-    from nps_responses
-
-    union all
-
-    select
-        'surveys' as source_system,
-        'csat_responses' as source_table,
-        csat_response_id as source_id,
-        null as crm_account_id,
-        respondent_email_domain as domain,
-        respondent_email as email,
-        null as company_name,
-        is_test_account
-    from csat_responses
-
-    union all
-
-    select
-        'cs_platform' as source_system,
-        'activities' as source_table,
-        activity_id as source_id,
-        account_id as crm_account_id,
-        null as domain,
-        null as email,
-        null as company_name,
-        false as is_test_account
-    from activities
-
-    {% if var('enable_community', true) %}
-        union all
-
-        select
-            'community' as source_system,
-            'members' as source_table,
-            member_id as source_id,
-            null as crm_account_id,
-            email_domain as domain,
-            email,
-            null as company_name,
-            is_test_account
-        from community_members
-    {% endif %}
+    select * from {{ ref('stg_crm__contacts') }}
 
 ),
 
--- the people behind workspaces (users) and support organisations (ticket requesters)
-member_emails as (
+tickets as (
 
-    select
-        'workspaces' as source_table,
-        workspace_id as source_id,
-        email,
-        email_domain as domain
-    from product_users
-    where email is not null
-
-    union all
-
-    select
-        'organizations' as source_table,
-        organization_id as source_id,
-        requester_email as email,
-        requester_email_domain as domain
-    from tickets
-    where organization_id is not null and requester_email is not null
+    select * from {{ ref('stg_support__tickets') }}
 
 ),
 
--- every email address seen on a person (workspace user, ticket requester) with the customer its
--- exact address, its domain and its contacts' domain point at
-people as (
+requesters as (
 
-    select distinct
-        email,
-        domain
-    from member_emails
-
-    union
-
-    select distinct
-        requester_email as email,
-        requester_email_domain as domain
-    from tickets
-    where requester_email is not null
-
-),
-
-people_matched as (
-
-    select
-        people.email,
-        by_email.customer_account_id as email_customer_account_id,
-        by_domain.customer_account_id as domain_customer_account_id,
-        by_contact_domain.customer_account_id as contact_domain_customer_account_id
-    from people
-    left join match_keys as by_email
-        on
-            by_email.match_key_type = 'contact_email'
-            and people.email = by_email.match_key
-            and not by_email.is_ambiguous
-    left join match_keys as by_domain
-        on
-            by_domain.match_key_type = 'domain'
-            and people.domain = by_domain.match_key
-            and not by_domain.is_ambiguous
-    left join match_keys as by_contact_domain
-        on
-            by_contact_domain.match_key_type = 'contact_email_domain'
-            and people.domain = by_contact_domain.match_key
-            and not by_contact_domain.is_ambiguous
-
-),
-
-member_matches as (
-
-    select
-        member_emails.source_table,
-        member_emails.source_id,
-        coalesce(
-            people_matched.email_customer_account_id,
-            people_matched.domain_customer_account_id,
-            people_matched.contact_domain_customer_account_id
-        ) as customer_account_id
-    from member_emails
-    inner join people_matched on member_emails.email = people_matched.email
-
-),
-
-member_votes as (
-
-    select
-        source_table,
-        source_id,
-        customer_account_id,
-        count(*) as votes,
-        sum(count(*)) over (partition by source_table, source_id) as matched_members
-    from member_matches
-    where customer_account_id is not null
-    group by source_table, source_id, customer_account_id
-
-),
-
-candidates as (
-
-    select
-        records.source_table,
-        records.source_id,
-        1 as match_priority,
-        'crm_account_id' as match_method,
-        unified.customer_account_id,
-        false as is_ambiguous
-    from records
-    inner join unified on records.crm_account_id = unified.account_id
-
-    {% for key_type, column, priority in [
-        ('domain', 'domain', 2),
-        ('contact_email_domain', 'domain', 3),
-        ('contact_email', 'email', 4),
-        ('company_name', 'company_name', 5),
-    ] %}
-        union all
-
-        select
-            records.source_table,
-            records.source_id,
-            {{ priority }} as match_priority,
-            '{{ key_type }}' as match_method,
-            match_keys.customer_account_id,
-            match_keys.is_ambiguous
-        from records
-        inner join match_keys
-            on
-                match_keys.match_key_type = '{{ key_type }}'
-                and records.{{ column }} = match_keys.match_key
-    {% endfor %}
-
-    union all
-
-    select
-        source_table,
-        source_id,
-        6 as match_priority,
-        'member_emails' as match_method,
-        customer_account_id,
-        -- a majority of the matched people, and more than any other customer
-        votes * 2 <= matched_members as is_ambiguous
-    from member_votes
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by source_table, source_id
-            order by is_ambiguous asc, match_priority asc, customer_account_id asc
-        ) as candidate_rank,
-        count(distinct case when not is_ambiguous then customer_account_id end)
-            over (partition by source_table, source_id) as distinct_customers_matched
-    from candidates
-
-),
-
-best as (
-
-    select * from ranked
-    where candidate_rank = 1
+    select * from {{ ref('int_identity_people_matched') }}
+    where source_table = 'tickets'
 
 ),
 
@@ -424,20 +123,20 @@ ticket_matches as (
         tickets.is_test_account,
         coalesce(
             organization.customer_account_id,
-            requester.email_customer_account_id,
-            requester.domain_customer_account_id
+            requesters.email_customer_account_id,
+            requesters.domain_customer_account_id
         ) as customer_account_id,
         case
             when organization.customer_account_id is not null then 'support_organization'
-            when requester.email_customer_account_id is not null then 'contact_email'
-            when requester.domain_customer_account_id is not null then 'domain'
+            when requesters.email_customer_account_id is not null then 'contact_email'
+            when requesters.domain_customer_account_id is not null then 'domain'
         end as match_method
     from tickets
     left join resolved_records as organization
         on
             organization.source_table = 'organizations'
             and tickets.organization_id = organization.source_id
-    left join people_matched as requester on tickets.requester_email = requester.email
+    left join requesters on tickets.ticket_id = requesters.source_id
 
 ),
 

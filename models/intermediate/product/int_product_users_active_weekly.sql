@@ -20,11 +20,7 @@ events as (
 
 workspace_links as (
 
-    select
-        source_id as workspace_id,
-        customer_id
-    from {{ ref('int_customers_identity_resolved') }}
-    where source_table = 'workspaces' and is_resolved and not is_test_account
+    {{ csops.customer_links('product', 'workspaces', 'workspace_id') }}
 
 ),
 

@@ -5,7 +5,7 @@
     The discount is kept apart because it can expire in the middle of an item. The item's paid
     service starts when the trial ends and stops when the item ends - or, with
     mrr_churn_recognition = 'cancellation', when the customer cancelled.
-    Only items of real customers: test accounts are left out.
+    Only items of real customers (csops.customer_links): test accounts are left out.
 -#}
 
 with
@@ -28,10 +28,9 @@ subscriptions as (
 
 ),
 
-links as (
+billing_links as (
 
-    select * from {{ ref('int_customers_identity_resolved') }}
-    where source_system = 'billing' and source_table = 'customers'
+    {{ csops.customer_links('billing', 'customers', 'billing_customer_id') }}
 
 ),
 
@@ -45,7 +44,7 @@ final as (
 
     select
         items.subscription_item_id,
-        links.customer_id,
+        billing_links.customer_id,
         subscriptions.subscription_id,
         subscriptions.billing_customer_id,
         items.plan_id,
@@ -85,12 +84,9 @@ final as (
     from items
     inner join plans on items.plan_id = plans.plan_id
     inner join subscriptions on items.subscription_id = subscriptions.subscription_id
-    inner join links on subscriptions.billing_customer_id = links.source_id
+    inner join billing_links on subscriptions.billing_customer_id = billing_links.billing_customer_id
     inner join constant_rates on plans.currency_code = constant_rates.currency_code
-    where
-        links.is_resolved
-        and not links.is_test_account
-        and not items.is_invalid
+    where not items.is_invalid
 
 )
 

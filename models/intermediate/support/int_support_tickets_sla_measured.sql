@@ -21,11 +21,7 @@ targets as (
 
 ticket_links as (
 
-    select
-        source_id as ticket_id,
-        customer_id
-    from {{ ref('int_customers_identity_resolved') }}
-    where source_table = 'tickets' and is_resolved and not is_test_account
+    {{ csops.customer_links('support', 'tickets', 'ticket_id') }}
 
 ),
 

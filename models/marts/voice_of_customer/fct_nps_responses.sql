@@ -15,11 +15,7 @@ responses as (
 
 links as (
 
-    select
-        source_id as nps_response_id,
-        customer_id
-    from {{ ref('int_customers_identity_resolved') }}
-    where source_table = 'nps_responses' and is_resolved
+    {{ csops.customer_links('surveys', 'nps_responses', 'nps_response_id') }}
 
 ),
 

@@ -178,7 +178,7 @@ final as (
         {{ csops.generate_surrogate_key(['source_system', 'source_table', 'source_id']) }} as identity_link_id,
         case
             when customer_account_id is not null
-                then {{ csops.generate_surrogate_key(['customer_account_id']) }}
+                then {{ csops.customer_id_of_account('customer_account_id') }}
         end as customer_id,
         source_system,
         source_table,

@@ -1,7 +1,6 @@
 {#-
     The months revenue is reported for: from the month of the first paid subscription item to the
-    month of the revenue as-of date (var revenue_as_of_date, default the day of the latest billing
-    load). Each month's MRR is measured at its close: the instant the next month starts, or the
+    month of the warehouse's as-of date (int_warehouse_as_of). Each month's MRR is measured at its close: the instant the next month starts, or the
     end of the as-of day for the current month.
 -#}
 
@@ -13,16 +12,19 @@ items as (
 
 ),
 
+as_of as (
+
+    select * from {{ ref('int_warehouse_as_of') }}
+
+),
+
 bounds as (
 
     select
-        cast({{ dbt.date_trunc('month', 'min(started_at)') }} as date) as first_month,
-        {% if var('revenue_as_of_date') %}
-            cast('{{ var("revenue_as_of_date") }}' as date) as as_of_date
-        {% else %}
-            cast(max(_loaded_at) as date) as as_of_date
-        {% endif %}
+        cast({{ dbt.date_trunc('month', 'min(items.started_at)') }} as date) as first_month,
+        max(as_of.as_of_date) as as_of_date
     from items
+    cross join as_of
 
 ),
 

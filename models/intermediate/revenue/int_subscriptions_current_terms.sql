@@ -40,6 +40,8 @@ final as (
         latest_item.discount_pct,
         subscriptions.is_cancel_at_period_end,
         subscriptions.current_period_ends_at,
+        subscriptions.created_at,
+        subscriptions.started_at,
         subscriptions.canceled_at,
         subscriptions.ended_at
     from subscriptions

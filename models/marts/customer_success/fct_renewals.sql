@@ -18,7 +18,7 @@ items as (
 
 as_of as (
 
-    select max(as_of_date) as as_of_date from {{ ref('int_revenue_months') }}
+    select * from {{ ref('int_warehouse_as_of') }}
 
 ),
 

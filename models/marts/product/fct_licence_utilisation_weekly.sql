@@ -21,7 +21,7 @@ items as (
 
 as_of as (
 
-    select max(as_of_date) as as_of_date from {{ ref('int_revenue_months') }}
+    select * from {{ ref('int_warehouse_as_of') }}
 
 ),
 
@@ -32,7 +32,7 @@ weeks as (
         {{ csops.date_spine(
             'week',
             "(select min(week_start_date) from " ~ ref('int_product_users_active_weekly') ~ ")",
-            "(select " ~ dbt.dateadd('day', 1, 'max(as_of_date)') ~ " from " ~ ref('int_revenue_months') ~ ")"
+            "(select " ~ dbt.dateadd('day', 1, 'as_of_date') ~ " from " ~ ref('int_warehouse_as_of') ~ ")"
         ) }}
     ) as spine
 

@@ -53,9 +53,8 @@ final as (
         detractors,
         responses_90d,
         responses - promoters - detractors as passives,
-        case when responses > 0 then 100.0 * (promoters - detractors) / responses end as nps,
-        case when responses_90d > 0 then 100.0 * (promoters_90d - detractors_90d) / responses_90d end
-            as nps_trailing_90d
+        {{ csops.nps_score('promoters', 'detractors', 'responses') }} as nps,
+        {{ csops.nps_score('promoters_90d', 'detractors_90d', 'responses_90d') }} as nps_trailing_90d
     from monthly
 
 )

@@ -1,0 +1,35 @@
+{#-
+    The warehouse's clock: the one day every "today", "current month" and "last N days" in the
+    warehouse is measured from. It is var revenue_as_of_date when set, else the day of the latest
+    billing load - billing is the system of record for who pays, and every build loads it.
+    Every model that needs "today" reads this one row; none computes its own.
+-#}
+
+with
+
+items as (
+
+    select * from {{ ref('stg_billing__subscription_items') }}
+
+),
+
+latest_load as (
+
+    select cast(max(_loaded_at) as date) as last_loaded_date
+    from items
+
+),
+
+final as (
+
+    select
+        {% if var('revenue_as_of_date') %}
+            cast('{{ var("revenue_as_of_date") }}' as date) as as_of_date
+        {% else %}
+            last_loaded_date as as_of_date
+        {% endif %}
+    from latest_load
+
+)
+
+select * from final

@@ -1,0 +1,134 @@
+{#-
+    Billing and revenue per customer today: one row per customer that has ever had a
+    subscription (trials included) - when they first subscribed and first paid, their billing
+    customers, their MRR at the as-of month's close, the lifecycle status that follows from it,
+    and the month of their last churn. The customer 360 takes its customer list from here.
+-#}
+
+with
+
+billing_links as (
+
+    {{ csops.customer_links('billing', 'customers', 'billing_customer_id') }}
+
+),
+
+subscriptions as (
+
+    select * from {{ ref('int_subscriptions_current_terms') }}
+
+),
+
+customer_months as (
+
+    select * from {{ ref('int_customers_mrr_monthly') }}
+
+),
+
+-- the movement bridge owns the definition of churn (its vars decide what counts); read it, never re-derive it
+movements as (
+
+    select * from {{ ref('fct_mrr_movements') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_warehouse_as_of') }}
+
+),
+
+customer_subscriptions as (
+
+    select
+        billing_links.customer_id,
+        billing_links.customer_account_id,
+        subscriptions.subscription_id,
+        subscriptions.billing_customer_id,
+        subscriptions.created_at,
+        subscriptions.started_at,
+        subscriptions.subscription_status
+    from billing_links
+    inner join subscriptions on billing_links.billing_customer_id = subscriptions.billing_customer_id
+
+),
+
+customer_base as (
+
+    select
+        customer_id,
+        max(customer_account_id) as customer_account_id,
+        min(created_at) as first_subscription_at,
+        min(started_at) as first_paid_at,
+        max(case when subscription_status = 'trialing' then 1 else 0 end) = 1 as is_trialing,
+        max(case when subscription_status = 'paused' then 1 else 0 end) = 1 as is_paused,
+        count(distinct billing_customer_id) as billing_customers
+    from customer_subscriptions
+    group by customer_id
+
+),
+
+primary_billing_customer as (
+
+    {{ csops.deduplicate(
+        'customer_subscriptions', partition_by='customer_id', order_by='created_at desc, billing_customer_id'
+    ) }}
+
+),
+
+current_revenue as (
+
+    select
+        customer_months.customer_id,
+        customer_months.mrr_amount,
+        customer_months.has_live_subscription
+    from customer_months
+    inner join
+        as_of
+        on customer_months.month_start_date = cast({{ dbt.date_trunc('month', 'as_of.as_of_date') }} as date)
+
+),
+
+last_churn as (
+
+    select
+        customer_id,
+        max(month_start_date) as last_churn_month
+    from movements
+    where movement_type = 'churn'
+    group by customer_id
+
+),
+
+final as (
+
+    select
+        customer_base.customer_id,
+        customer_base.customer_account_id,
+        primary_billing_customer.billing_customer_id,
+        customer_base.billing_customers,
+        case
+            when coalesce(current_revenue.mrr_amount, 0) > 0 then 'paying'
+            when customer_base.is_paused then 'paused'
+            when current_revenue.has_live_subscription then 'active_free'
+            when customer_base.is_trialing then 'trialing'
+            when customer_base.first_paid_at is null then 'trial_not_converted'
+            else 'churned'
+        end as lifecycle_status,
+        cast(coalesce(current_revenue.mrr_amount, 0) as decimal(18, 2)) as mrr_amount,
+        cast(coalesce(current_revenue.mrr_amount, 0) * 12 as decimal(18, 2)) as arr_amount,
+        customer_base.first_subscription_at,
+        customer_base.first_paid_at,
+        case
+            when coalesce(current_revenue.mrr_amount, 0) = 0 and customer_base.first_paid_at is not null
+                and not coalesce(current_revenue.has_live_subscription, false)
+                then last_churn.last_churn_month
+        end as churned_month
+    from customer_base
+    left join primary_billing_customer on customer_base.customer_id = primary_billing_customer.customer_id
+    left join current_revenue on customer_base.customer_id = current_revenue.customer_id
+    left join last_churn on customer_base.customer_id = last_churn.customer_id
+
+)
+
+select * from final

@@ -1,0 +1,74 @@
+{#-
+    Support per customer today: open tickets, tickets and SLA breaches over the last 90 days, and
+    CSAT over the last 90 days (answers tied to the customer through their ticket).
+-#}
+
+with
+
+tickets as (
+
+    select * from {{ ref('int_support_tickets_sla_measured') }}
+
+),
+
+csat as (
+
+    select * from {{ ref('stg_surveys__csat_responses') }}
+    where not is_invalid
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_warehouse_as_of') }}
+
+),
+
+ticket_counts as (
+
+    select
+        tickets.customer_id,
+        count(case when not tickets.is_solved then 1 end) as open_tickets,
+        count(case when {{ csops.within_days_before_as_of('tickets.created_at', 90) }} then 1 end) as tickets_90d,
+        count(
+            case
+                when {{ csops.within_days_before_as_of('tickets.created_at', 90) }}
+                    and (tickets.is_first_response_breached or tickets.is_resolution_breached)
+                    then 1
+            end
+        ) as sla_breaches_90d
+    from tickets
+    cross join as_of
+    group by tickets.customer_id
+
+),
+
+csat_90d as (
+
+    select
+        tickets.customer_id,
+        count(*) as csat_responses_90d,
+        avg(case when csat.is_satisfied then 1.0 else 0.0 end) as csat_90d_ratio
+    from csat
+    inner join tickets on csat.ticket_id = tickets.ticket_id
+    cross join as_of
+    where {{ csops.within_days_before_as_of('csat.submitted_at', 90) }}
+    group by tickets.customer_id
+
+),
+
+final as (
+
+    select
+        ticket_counts.customer_id,
+        ticket_counts.open_tickets,
+        ticket_counts.tickets_90d,
+        ticket_counts.sla_breaches_90d,
+        coalesce(csat_90d.csat_responses_90d, 0) as csat_responses_90d,
+        csat_90d.csat_90d_ratio
+    from ticket_counts
+    left join csat_90d on ticket_counts.customer_id = csat_90d.customer_id
+
+)
+
+select * from final

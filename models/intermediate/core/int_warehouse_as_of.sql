@@ -5,6 +5,10 @@
     Every model that needs "today" reads this one row; none computes its own.
 -#}
 
+{%- set as_of_expression = (
+    "cast('" ~ var('revenue_as_of_date') ~ "' as date)" if var('revenue_as_of_date') else 'last_loaded_date'
+) %}
+
 with
 
 items as (
@@ -22,12 +26,7 @@ latest_load as (
 
 final as (
 
-    select
-        {% if var('revenue_as_of_date') %}
-            cast('{{ var("revenue_as_of_date") }}' as date) as as_of_date
-        {% else %}
-            last_loaded_date as as_of_date
-        {% endif %}
+    select {{ as_of_expression }} as as_of_date
     from latest_load
 
 )

@@ -4,7 +4,9 @@
     - contact_email_domain: the email domain of a customer's CRM contacts;
     - contact_email: the exact email of a CRM contact;
     - company_name: an account's name, normalised (legal forms and punctuation removed).
-    Personal mailbox domains (seed personal_email_domains) and our own domains are never keys.
+    Personal mailbox domains (seed personal_email_domains) and our own domains are never keys, and
+    neither is an exact address at a personal mailbox: it names a person, not a company, and the
+    same address turns up at unrelated customers (lucaschen0@icloud.com at two companies).
     A key that points at more than one customer is kept with is_ambiguous = true: rules skip it
     and the identity report lists what it blocked.
 -#}
@@ -70,7 +72,10 @@ contact_email_keys as (
         unified.customer_account_id
     from contacts
     inner join unified on contacts.account_id = unified.account_id
-    where contacts.email is not null and not contacts.is_test_account
+    where
+        contacts.email is not null
+        and not contacts.is_test_account
+        and coalesce(contacts.email_domain, '') not in (select personal_domains.email_domain from personal_domains)
 
 ),
 

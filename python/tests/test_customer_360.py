@@ -16,6 +16,7 @@ def con(built_warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(warehouse), read_only=True)
     con.execute(f"create temp view truth_customers as select * from read_parquet('{truth}/customers.parquet')")
     con.execute(f"create temp view truth_health as select * from read_parquet('{truth}/health_monthly.parquet')")
+    con.execute(f"create temp view truth_churns as select * from read_parquet('{truth}/churn_events.parquet')")
     yield con
     con.close()
 
@@ -67,3 +68,23 @@ def test_customer_mrr_adds_up_to_the_revenue_report(con):
     """).fetchone()
     assert dim_total == report_total
     assert dim_total > 0
+
+
+def test_churn_type_agrees_with_the_truth(con):
+    """A churned customer's churn_type is the kind of their last true churn (voluntary or involuntary)."""
+    rows = con.execute("""
+        with last_true_churn as (
+            select customer_key, arg_max(churn_kind, churn_date) as churn_kind
+            from truth_churns group by customer_key
+        )
+        select l.churn_kind, d.churn_type, d.payment_status, count(*)
+        from marts.dim_customers d
+        join truth_customers t on d.crm_account_id = t.crm_account_id
+        join last_true_churn l on l.customer_key = t.customer_key
+        where d.lifecycle_status = 'churned'
+        group by all
+    """).fetchall()
+    wrong = [r for r in rows if r[0] != r[1]]
+    assert not wrong, rows
+    # billing wrote off the last invoice of exactly the customers lost to failed payments
+    assert all((kind == "involuntary") == (status == "written_off") for kind, _, status, _ in rows), rows

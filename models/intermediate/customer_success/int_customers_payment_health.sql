@@ -1,15 +1,16 @@
 {#-
     Each paying customer's payment health today: open and overdue invoices, failed payment
-    attempts over the last 90 days, and how long the oldest unpaid invoice has been in dunning
-    (retrying a failed card). Amounts in the reporting currency at constant rates.
+    attempts over the last 90 days, how long the oldest unpaid invoice has been in dunning
+    (retrying a failed card), and whether billing wrote off the customer's latest invoice.
+    Amounts in the reporting currency at constant rates. What an invoice's collection status is
+    lives in int_invoices_collection_tracked.
 -#}
 
 with
 
 invoices as (
 
-    select * from {{ ref('stg_billing__invoices') }}
-    where not is_invalid
+    select * from {{ ref('int_invoices_collection_tracked') }}
 
 ),
 
@@ -17,12 +18,6 @@ payments as (
 
     select * from {{ ref('stg_billing__payments') }}
     where not is_invalid
-
-),
-
-rates as (
-
-    select * from {{ ref('int_fx_rates_constant') }}
 
 ),
 
@@ -38,45 +33,27 @@ as_of as (
 
 ),
 
-open_invoices as (
-
-    select
-        billing_links.customer_id,
-        invoices.invoice_id,
-        invoices.created_at,
-        (invoices.amount_due - invoices.amount_paid) / rates.units_per_reporting_unit as open_amount,
-        cast(invoices.due_at as date) < as_of.as_of_date as is_overdue
-    from invoices
-    inner join billing_links on invoices.billing_customer_id = billing_links.billing_customer_id
-    inner join rates on invoices.currency_code = rates.currency_code
-    cross join as_of
-    where invoices.invoice_status = 'open'
-
-),
-
-first_failures as (
-
-    select
-        invoice_id,
-        min(attempted_at) as first_failed_at
-    from payments
-    where is_failed
-    group by invoice_id
-
-),
-
 open_summary as (
 
     select
-        open_invoices.customer_id,
+        invoices.customer_id,
         count(*) as open_invoices,
-        sum(open_invoices.open_amount) as open_amount,
-        count(case when open_invoices.is_overdue then 1 end) as overdue_invoices,
-        sum(case when open_invoices.is_overdue then open_invoices.open_amount else 0 end) as overdue_amount,
-        min(first_failures.first_failed_at) as dunning_started_at
-    from open_invoices
-    left join first_failures on open_invoices.invoice_id = first_failures.invoice_id
-    group by open_invoices.customer_id
+        sum(invoices.amount_unpaid_reporting) as open_amount,
+        count(case when cast(invoices.due_at as date) < as_of.as_of_date then 1 end) as overdue_invoices,
+        sum(
+            case when cast(invoices.due_at as date) < as_of.as_of_date then invoices.amount_unpaid_reporting else 0 end
+        ) as overdue_amount,
+        min(invoices.first_failed_at) as dunning_started_at
+    from invoices
+    cross join as_of
+    where invoices.invoice_status = 'open'
+    group by invoices.customer_id
+
+),
+
+latest_invoice as (
+
+    {{ csops.deduplicate('invoices', partition_by='customer_id', order_by='created_at desc, invoice_id desc') }}
 
 ),
 
@@ -123,11 +100,13 @@ final as (
             when open_summary.dunning_started_at is not null then 'in_dunning'
             when coalesce(open_summary.overdue_invoices, 0) > 0 then 'overdue'
             when coalesce(open_summary.open_invoices, 0) > 0 then 'open_invoice'
+            when latest_invoice.invoice_status = 'uncollectible' then 'written_off'
             else 'current'
         end as payment_status
     from customers
     cross join as_of
     left join open_summary on customers.customer_id = open_summary.customer_id
+    left join latest_invoice on customers.customer_id = latest_invoice.customer_id
     left join recent_failures on customers.customer_id = recent_failures.customer_id
 
 )

@@ -2,7 +2,8 @@
     Billing and revenue per customer today: one row per customer that has ever had a
     subscription (trials included) - when they first subscribed and first paid, their billing
     customers, their MRR at the as-of month's close, the lifecycle status that follows from it,
-    and the month of their last churn. The customer 360 takes its customer list from here.
+    the month and type of their last churn (fct_mrr_movements owns what churn is), and whether a
+    cancellation is already scheduled. The customer 360 takes its customer list from here.
 -#}
 
 with
@@ -25,13 +26,6 @@ customer_months as (
 
 ),
 
--- the movement bridge owns the definition of churn (its vars decide what counts); read it, never re-derive it
-movements as (
-
-    select * from {{ ref('fct_mrr_movements') }}
-
-),
-
 as_of as (
 
     select * from {{ ref('int_warehouse_as_of') }}
@@ -47,7 +41,10 @@ customer_subscriptions as (
         subscriptions.billing_customer_id,
         subscriptions.created_at,
         subscriptions.started_at,
-        subscriptions.subscription_status
+        subscriptions.subscription_status,
+        subscriptions.is_cancel_at_period_end,
+        subscriptions.canceled_at,
+        subscriptions.ended_at
     from billing_links
     inner join subscriptions on billing_links.billing_customer_id = subscriptions.billing_customer_id
 
@@ -91,11 +88,22 @@ current_revenue as (
 
 last_churn as (
 
+    {{ csops.deduplicate(
+        "(select * from " ~ ref('fct_mrr_movements') ~ " where movement_type = 'churn')",
+        partition_by='customer_id',
+        order_by='month_start_date desc'
+    ) }}
+
+),
+
+-- live subscriptions the customer asked to end at the end of the paid period
+cancel_requests as (
+
     select
         customer_id,
-        max(month_start_date) as last_churn_month
-    from movements
-    where movement_type = 'churn'
+        max(canceled_at) as canceled_at
+    from customer_subscriptions
+    where is_cancel_at_period_end and ended_at is null
     group by customer_id
 
 ),
@@ -122,12 +130,20 @@ final as (
         case
             when coalesce(current_revenue.mrr_amount, 0) = 0 and customer_base.first_paid_at is not null
                 and not coalesce(current_revenue.has_live_subscription, false)
-                then last_churn.last_churn_month
-        end as churned_month
+                then last_churn.month_start_date
+        end as churned_month,
+        case
+            when coalesce(current_revenue.mrr_amount, 0) = 0 and customer_base.first_paid_at is not null
+                and not coalesce(current_revenue.has_live_subscription, false)
+                then last_churn.churn_type
+        end as churn_type,
+        cancel_requests.customer_id is not null as is_cancel_scheduled,
+        cancel_requests.canceled_at
     from customer_base
     left join primary_billing_customer on customer_base.customer_id = primary_billing_customer.customer_id
     left join current_revenue on customer_base.customer_id = current_revenue.customer_id
     left join last_churn on customer_base.customer_id = last_churn.customer_id
+    left join cancel_requests on customer_base.customer_id = cancel_requests.customer_id
 
 )
 

@@ -78,6 +78,8 @@ final as (
         crm.subsidiary_accounts,
         revenue.billing_customers,
         revenue.lifecycle_status,
+        revenue.churn_type,
+        revenue.is_cancel_scheduled,
         payments.payment_status,
         -- measures
         revenue.mrr_amount,
@@ -103,6 +105,7 @@ final as (
         cast(revenue.first_subscription_at as date) as first_contract_date,
         cast(revenue.first_paid_at as date) as customer_since_date,
         revenue.churned_month,
+        revenue.canceled_at,
         renewals.next_renewal_date,
         usage.last_active_date,
         nps.latest_nps_date

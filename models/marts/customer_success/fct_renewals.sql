@@ -22,6 +22,17 @@ as_of as (
 
 ),
 
+-- subscriptions whose customer asked to cancel at the end of the paid period, still live
+cancel_requests as (
+
+    select
+        subscription_id,
+        canceled_at
+    from {{ ref('int_subscriptions_current_terms') }}
+    where is_cancel_at_period_end and ended_at is null
+
+),
+
 subscriptions as (
 
     select
@@ -102,6 +113,12 @@ final as (
         {{ dbt.datediff('as_of.as_of_date', 'cast(terms.term_ends_at as date)', 'day') }}
             as days_to_renewal,
         cast(terms.term_ends_at as date) <= as_of.as_of_date as is_past,
+        -- the next renewal of a subscription the customer asked to end: already lost unless won back
+        cancel_requests.subscription_id is not null
+        and cast(terms.term_ends_at as date) > as_of.as_of_date as is_cancel_scheduled,
+        case
+            when cast(terms.term_ends_at as date) > as_of.as_of_date then cancel_requests.canceled_at
+        end as canceled_at,
         cast(arr.arr_before_amount as decimal(18, 2)) as arr_up_for_renewal_amount,
         case
             when cast(terms.term_ends_at as date) <= as_of.as_of_date
@@ -120,6 +137,7 @@ final as (
         on
             terms.subscription_id = arr.subscription_id
             and terms.term_number = arr.term_number
+    left join cancel_requests on terms.subscription_id = cancel_requests.subscription_id
 
 )
 

@@ -6,7 +6,8 @@
       reactivation  paid MRR again after a month or more at zero
       expansion     MRR up (more seats, a higher plan, a discount expiring, another subscription)
       contraction   MRR down but not to zero
-      churn         MRR down to zero - recognised when the paid period ends (mrr_churn_recognition)
+      churn         MRR down to zero - recognised when the paid period ends (mrr_churn_recognition);
+                    involuntary when billing ended a subscription that month for not paying
       unchanged     MRR the same as last month
     A customer who starts and cancels within one month has two rows, new (or reactivation) and
     churn, of the same amount (mrr_same_month_start_and_cancel = new_and_churn). MRR falling to
@@ -31,6 +32,23 @@ with
 customer_months as (
 
     select * from {{ ref('int_customers_mrr_monthly') }}
+
+),
+
+subscription_endings as (
+
+    select * from {{ ref('int_subscriptions_endings_typed') }}
+
+),
+
+-- a month in which billing ended one of the customer's subscriptions for not paying
+involuntary_months as (
+
+    select distinct
+        customer_id,
+        ended_month_start_date as month_start_date
+    from subscription_endings
+    where end_type = 'involuntary'
 
 ),
 
@@ -124,23 +142,32 @@ movements as (
 final as (
 
     select
-        {{ csops.generate_surrogate_key(['customer_id', 'month_start_date', 'movement_type']) }}
-            as mrr_movement_id,
-        customer_id,
-        month_start_date,
-        movement_type,
-        cast(opening_mrr_amount as decimal(18, 2)) as opening_mrr_amount,
-        cast(closing_mrr_amount as decimal(18, 2)) as closing_mrr_amount,
-        cast(movement_mrr_amount as decimal(18, 2)) as movement_mrr_amount,
+        {{ csops.generate_surrogate_key([
+            'movements.customer_id', 'movements.month_start_date', 'movements.movement_type'
+        ]) }} as mrr_movement_id,
+        movements.customer_id,
+        movements.month_start_date,
+        movements.movement_type,
+        case
+            when movements.movement_type = 'churn' and involuntary_months.customer_id is not null then 'involuntary'
+            when movements.movement_type = 'churn' then 'voluntary'
+        end as churn_type,
+        cast(movements.opening_mrr_amount as decimal(18, 2)) as opening_mrr_amount,
+        cast(movements.closing_mrr_amount as decimal(18, 2)) as closing_mrr_amount,
+        cast(movements.movement_mrr_amount as decimal(18, 2)) as movement_mrr_amount,
         cast(
             case
-                when movement_type in ('new', 'expansion', 'reactivation') then movement_mrr_amount
-                when movement_type in ('contraction', 'churn') then -movement_mrr_amount
+                when movements.movement_type in ('new', 'expansion', 'reactivation') then movements.movement_mrr_amount
+                when movements.movement_type in ('contraction', 'churn') then -movements.movement_mrr_amount
                 else 0
             end
             as decimal(18, 2)
         ) as mrr_change_amount
     from movements
+    left join involuntary_months
+        on
+            movements.customer_id = involuntary_months.customer_id
+            and movements.month_start_date = involuntary_months.month_start_date
 
 )
 

@@ -1,7 +1,8 @@
 {#-
     Every valid NPS answer of a customer: promoter (9-10), passive (7-8) or detractor (0-6).
     Answers from internal test accounts, answers no rule could tie to a customer and invalid
-    scores are left out (they stay in staging, flagged).
+    scores are left out (they stay in staging, flagged). The comment is personal data: null here
+    unless var expose_personal_data is true (has_nps_comment says whether there is one).
 -#}
 
 with
@@ -27,7 +28,9 @@ final as (
         responses.survey_name,
         responses.nps_score,
         responses.nps_category,
-        responses.nps_comment,
+        -- free text written by a person: shown only when var expose_personal_data is true
+        {{ csops.personal_data('responses.nps_comment') }} as nps_comment,
+        responses.nps_comment is not null as has_nps_comment,
         responses.submitted_at,
         responses.nps_category = 'promoter' as is_promoter,
         responses.nps_category = 'detractor' as is_detractor

@@ -1,0 +1,52 @@
+{#-
+    Every subscription of a real customer that has ended, and why: involuntary when billing
+    ended it because it could not collect (an invoice of the subscription is uncollectible - the
+    card kept failing through every retry), voluntary otherwise (the customer cancelled, or did
+    not renew). The MRR bridge uses it to type each churn.
+-#}
+
+with
+
+subscriptions as (
+
+    select * from {{ ref('int_subscriptions_current_terms') }}
+    where ended_at is not null
+
+),
+
+invoices as (
+
+    select * from {{ ref('int_invoices_collection_tracked') }}
+
+),
+
+billing_links as (
+
+    {{ csops.customer_links('billing', 'customers', 'billing_customer_id') }}
+
+),
+
+written_off as (
+
+    select distinct subscription_id
+    from invoices
+    where collection_status = 'uncollectible'
+
+),
+
+final as (
+
+    select
+        subscriptions.subscription_id,
+        billing_links.customer_id,
+        case when written_off.subscription_id is not null then 'involuntary' else 'voluntary' end as end_type,
+        cast({{ dbt.date_trunc('month', 'subscriptions.ended_at') }} as date) as ended_month_start_date,
+        subscriptions.canceled_at,
+        subscriptions.ended_at
+    from subscriptions
+    inner join billing_links on subscriptions.billing_customer_id = billing_links.billing_customer_id
+    left join written_off on subscriptions.subscription_id = written_off.subscription_id
+
+)
+
+select * from final

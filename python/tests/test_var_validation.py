@@ -70,7 +70,9 @@ def test_readme_var_tables_name_the_choices_the_check_allows():
         if rule["kind"] == "choice":
             named = set(re.findall(r"`([^`]+)`", line))
             assert set(rule["allowed"]) <= named, f"README row of {name} lacks {set(rule['allowed']) - named}"
-            assert f"`{project_vars[name]}`" in cells[1:], f"README row of {name} lacks its default"
+            default = str(project_vars[name])
+            if "{{" not in default:  # a default rendered from an env var is described in words
+                assert f"`{default}`" in cells[1], f"README row of {name} does not give its default {default}"
         checked += 1
     assert checked >= 5, "found no README table headed `var` to check"
 

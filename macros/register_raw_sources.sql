@@ -17,7 +17,7 @@
 {% endmacro %}
 
 {% macro duckdb__register_raw_sources() %}
-    {%- if not execute or var('raw_source_mode') != 'parquet' -%}
+    {%- if not execute or csops.checked_var('raw_source_mode') != 'parquet' -%}
         {{ return('') }}
     {%- endif -%}
     {%- set raw_path = var('raw_data_path') | replace('\\', '/') -%}

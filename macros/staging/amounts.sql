@@ -7,7 +7,7 @@
     cast(
         {{ amount }} / case
             when upper({{ currency }}) in (
-                {%- for c in var('zero_decimal_currencies') %}'{{ c | upper }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+                {%- for c in csops.checked_var('zero_decimal_currencies') %}'{{ c | upper }}'{% if not loop.last %}, {% endif %}{% endfor -%}
             ) then 1.0
             else 100.0
         end

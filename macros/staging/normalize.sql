@@ -27,14 +27,14 @@
 {# True when a domain belongs to our own company (var internal_domains): a test account. #}
 {% macro is_internal_domain(domain_expression) -%}
     coalesce({{ domain_expression }} in (
-        {%- for d in var('internal_domains') %}'{{ d | lower }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+        {%- for d in csops.checked_var('internal_domains') %}'{{ d | lower }}'{% if not loop.last %}, {% endif %}{% endfor -%}
     ), false)
 {%- endmacro %}
 
 {# True when a name matches one of the test-account patterns (var test_account_name_patterns). #}
 {% macro is_test_account_name(column) -%}
     coalesce(
-        {%- for p in var('test_account_name_patterns') %}
+        {%- for p in csops.checked_var('test_account_name_patterns') %}
         lower({{ column }}) like '{{ p | lower }}'{% if not loop.last %} or{% endif %}
         {%- endfor %}, false)
 {%- endmacro %}

@@ -5,9 +5,8 @@
     Every model that needs "today" reads this one row; none computes its own.
 -#}
 
-{%- set as_of_expression = (
-    "cast('" ~ var('revenue_as_of_date') ~ "' as date)" if var('revenue_as_of_date') else 'last_loaded_date'
-) %}
+{%- set as_of_date = csops.checked_var('revenue_as_of_date') -%}
+{%- set as_of_expression = ("cast('" ~ as_of_date ~ "' as date)" if as_of_date else 'last_loaded_date') %}
 
 with
 

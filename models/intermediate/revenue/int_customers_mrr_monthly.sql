@@ -39,17 +39,15 @@ item_months as (
         items.customer_id,
         months.month_start_date,
         {{ csops.item_is_paid_at('items', 'months.measured_at') }} as is_live_at_close,
-        {% if var('mrr_paused_subscriptions') == 'zero' %}
+        {% if csops.checked_var('mrr_paused_subscriptions') == 'zero' %}
             -- a paused subscription bills nothing: live, but no MRR while the pause covers the close
             case
                 when pauses.subscription_pause_id is not null then 0
                 else {{ csops.item_mrr_at('items', 'months.measured_at') }}
             end as mrr_at_close_amount,
-        {% elif var('mrr_paused_subscriptions') == 'keep' %}
-            {{ csops.item_mrr_at('items', 'months.measured_at') }} as mrr_at_close_amount,
         {% else %}
-            {{ exceptions.raise_compiler_error(
-                "var mrr_paused_subscriptions must be zero or keep, got " ~ var('mrr_paused_subscriptions')) }}
+            {# keep #}
+            {{ csops.item_mrr_at('items', 'months.measured_at') }} as mrr_at_close_amount,
         {% endif %}
         -- what the item was worth when its paid service started (for items gone by the close)
         {{ csops.item_mrr_at('items', 'items.paid_from_at', side='just_after') }} as mrr_when_started_amount

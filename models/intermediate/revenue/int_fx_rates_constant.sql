@@ -15,8 +15,8 @@ fx as (
 
 fx_day as (
 
-    {% if var('reporting_fx_rate_date') %}
-        select cast('{{ var("reporting_fx_rate_date") }}' as date) as rate_date
+    {% if csops.checked_var('reporting_fx_rate_date') %}
+        select cast('{{ csops.checked_var("reporting_fx_rate_date") }}' as date) as rate_date
     {% else %}
         select max(rate_date) as rate_date
         from fx
@@ -35,7 +35,7 @@ final as (
     inner join fx as reporting
         on
             fx_day.rate_date = reporting.rate_date
-            and reporting.currency_code = '{{ var("reporting_currency") }}'
+            and reporting.currency_code = '{{ csops.checked_var("reporting_currency") }}'
 
 )
 

@@ -67,18 +67,15 @@ final as (
             when subscriptions.trial_ended_at > items.started_at then subscriptions.trial_ended_at
             else items.started_at
         end as paid_from_at,
-        {% if var('mrr_churn_recognition') == 'cancellation' %}
+        {% if csops.checked_var('mrr_churn_recognition') == 'cancellation' %}
             case
                 when subscriptions.canceled_at is not null
                     then least(coalesce(items.ended_at, subscriptions.canceled_at), subscriptions.canceled_at)
                 else items.ended_at
             end as paid_until_at,
-        {% elif var('mrr_churn_recognition') == 'end_of_period' %}
-            items.ended_at as paid_until_at,
         {% else %}
-            {{ exceptions.raise_compiler_error(
-                "var mrr_churn_recognition must be end_of_period or cancellation, got "
-                ~ var('mrr_churn_recognition')) }}
+            {# end_of_period #}
+            items.ended_at as paid_until_at,
         {% endif %}
         items.ended_at
     from items

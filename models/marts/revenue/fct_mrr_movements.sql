@@ -17,12 +17,9 @@
     For every month: opening + new + expansion + reactivation - contraction - churn = closing.
 -#}
 
-{%- set same_month = var('mrr_same_month_start_and_cancel') -%}
-{%- if same_month not in ['new_and_churn', 'ignore'] -%}
-    {{ exceptions.raise_compiler_error(
-        "var mrr_same_month_start_and_cancel must be new_and_churn or ignore, got " ~ same_month) }}
-{%- endif -%}
-{%- set zero_is_churn = (var('mrr_zero_without_cancellation_is_churn') | string | lower) == 'true' -%}
+{#- both vars checked against their rules in macros/validate_vars.sql -#}
+{%- set same_month = csops.checked_var('mrr_same_month_start_and_cancel') -%}
+{%- set zero_is_churn = csops.checked_var('mrr_zero_without_cancellation_is_churn') -%}
 {#- the two choices as SQL booleans, so the rules below read as plain SQL -#}
 {%- set zero_on_live_is_churn = 'true' if zero_is_churn else 'false' -%}
 {%- set record_same_month = 'true' if same_month == 'new_and_churn' else 'false' -%}

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -26,7 +26,8 @@ renamed as (
         {{ csops.epoch_to_utc('due_date') }} as due_at,
         {{ csops.epoch_to_utc('period_start') }} as period_started_at,
         {{ csops.epoch_to_utc('period_end') }} as period_ends_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -25,7 +25,8 @@ renamed as (
         upper(trim(currency)) as currency_code,
         {{ csops.minor_to_major('amount', 'currency') }} as amount,
         {{ csops.epoch_to_utc('created') }} as attempted_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

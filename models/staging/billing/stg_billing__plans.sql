@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -27,7 +27,8 @@ renamed as (
         {{ csops.minor_to_major('unit_amount', 'currency') }} as unit_amount,
         coalesce(active, false) as is_active,
         {{ csops.epoch_to_utc('created') }} as created_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

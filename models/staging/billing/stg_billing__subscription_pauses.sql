@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -20,7 +20,8 @@ renamed as (
         {{ csops.epoch_to_utc('paused_at') }} as paused_at,
         -- the scheduled resumption; it can lie ahead of today
         {{ csops.epoch_to_utc('resumes_at') }} as resumes_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

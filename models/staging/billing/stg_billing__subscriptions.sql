@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -28,7 +28,8 @@ renamed as (
         {{ csops.epoch_to_utc('current_period_end') }} as current_period_ends_at,
         {{ csops.epoch_to_utc('canceled_at') }} as canceled_at,
         {{ csops.epoch_to_utc('ended_at') }} as ended_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -21,7 +21,8 @@ final as (
         cast(event_date as date) as event_date,
         coalesce(attended, false) as is_attended,
         cast(registered_at as timestamp) as registered_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 )

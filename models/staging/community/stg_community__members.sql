@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -20,7 +20,8 @@ renamed as (
         {{ csops.email_domain('email') }} as email_domain,
         trim(display_name) as display_name,
         cast(joined_at as timestamp) as joined_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

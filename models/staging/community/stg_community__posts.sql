@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -20,7 +20,8 @@ final as (
         lower(trim(post_type)) as post_type,
         trim(title) as post_title,
         cast(posted_at as timestamp) as posted_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 )

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -29,7 +29,8 @@ renamed as (
         coalesce(is_deleted, false) as is_deleted,
         {{ csops.iso_to_utc('created_date') }} as created_at,
         {{ csops.iso_to_utc('last_modified_date') }} as last_modified_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -24,7 +24,8 @@ renamed as (
         cast(close_date as date) as close_date,
         coalesce(is_deleted, false) as is_deleted,
         {{ csops.iso_to_utc('created_date') }} as created_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

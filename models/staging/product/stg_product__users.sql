@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -21,7 +21,8 @@ renamed as (
         {{ csops.email_domain('email') }} as email_domain,
         lower(trim(role)) as user_role,
         cast(created_at as timestamp) as created_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

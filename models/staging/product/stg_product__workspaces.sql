@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='workspace_id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='workspace_id') }}
 
 ),
 
@@ -21,7 +21,8 @@ renamed as (
         cast(created_at as timestamp) as created_at,
         cast(deleted_at as timestamp) as deleted_at,
         deleted_at is not null as is_deleted,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

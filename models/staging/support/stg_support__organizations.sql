@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -20,7 +20,8 @@ renamed as (
         -- the help desk knows a domain for only some organisations
         {{ csops.normalize_domain('domain_names') }} as domain,
         {{ csops.iso_to_utc('created_at') }} as created_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

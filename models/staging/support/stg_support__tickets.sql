@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -29,7 +29,8 @@ renamed as (
         {{ csops.iso_to_utc('first_responded_at') }} as first_responded_at,
         {{ csops.iso_to_utc('solved_at') }} as solved_at,
         {{ csops.iso_to_utc('updated_at') }} as updated_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

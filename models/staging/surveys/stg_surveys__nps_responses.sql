@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='response_id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='response_id') }}
 
 ),
 
@@ -22,7 +22,8 @@ renamed as (
         cast(score as integer) as nps_score,
         nullif(trim(comment), '') as nps_comment,
         {{ csops.iso_to_utc('submitted_at') }} as submitted_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

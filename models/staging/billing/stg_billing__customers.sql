@@ -36,10 +36,13 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('email_domain', 'customer_name') }} as is_test_account,
-        case
-            when currency_code is null then 'missing_currency'
-            else {{ csops.email_invalid_reason('email') }}
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            case
+                when currency_code is null then 'missing_currency'
+                else {{ csops.email_invalid_reason('email') }}
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -35,10 +35,13 @@ flagged as (
 
     select
         *,
-        case
-            when amount <= 0 then 'non_positive_amount'
-            when is_failed and failure_code is null then 'failed_without_reason'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['attempted_at']) }},
+            case
+                when amount <= 0 then 'non_positive_amount'
+                when is_failed and failure_code is null then 'failed_without_reason'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -37,10 +37,13 @@ flagged as (
 
     select
         *,
-        case
-            when billing_interval_months is null then 'unknown_billing_interval'
-            when unit_amount < 0 then 'negative_unit_amount'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            case
+                when billing_interval_months is null then 'unknown_billing_interval'
+                when unit_amount < 0 then 'negative_unit_amount'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

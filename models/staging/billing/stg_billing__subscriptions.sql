@@ -38,10 +38,16 @@ flagged as (
 
     select
         *,
-        case
-            when ended_at < created_at then 'ended_before_created'
-            when subscription_status = 'canceled' and ended_at is null then 'canceled_without_end'
-        end as invalid_reason
+        -- trial_ended_at and current_period_ends_at are scheduled and may lie ahead: not checked
+        coalesce(
+            {{ csops.timestamp_after_load_reason([
+                'created_at', 'trial_started_at', 'started_at', 'current_period_started_at', 'canceled_at', 'ended_at',
+            ]) }},
+            case
+                when ended_at < created_at then 'ended_before_created'
+                when subscription_status = 'canceled' and ended_at is null then 'canceled_without_end'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

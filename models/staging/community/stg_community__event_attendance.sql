@@ -12,7 +12,7 @@ latest as (
 
 ),
 
-final as (
+renamed as (
 
     select
         cast(id as {{ dbt.type_string() }}) as attendance_id,
@@ -24,6 +24,25 @@ final as (
         _loaded_at,
         has_load_conflict
     from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        -- event_date may lie ahead (members register for coming events): not checked
+        {{ csops.timestamp_after_load_reason(['registered_at']) }} as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
 
 )
 

@@ -31,7 +31,10 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('email_domain') }} as is_test_account,
-        {{ csops.email_invalid_reason('email') }} as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['joined_at']) }},
+            {{ csops.email_invalid_reason('email') }}
+        ) as invalid_reason
     from renamed
 
 ),

@@ -12,7 +12,7 @@ latest as (
 
 ),
 
-final as (
+renamed as (
 
     select
         cast(id as {{ dbt.type_string() }}) as post_id,
@@ -23,6 +23,24 @@ final as (
         _loaded_at,
         has_load_conflict
     from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        {{ csops.timestamp_after_load_reason(['posted_at']) }} as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
 
 )
 

@@ -40,10 +40,13 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('website_domain', 'account_name') }} as is_test_account,
-        case
-            when account_name is null or account_name = '' then 'missing_account_name'
-            when parent_account_id = account_id then 'account_is_its_own_parent'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at', 'last_modified_at']) }},
+            case
+                when account_name is null or account_name = '' then 'missing_account_name'
+                when parent_account_id = account_id then 'account_is_its_own_parent'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

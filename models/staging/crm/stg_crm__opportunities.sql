@@ -36,10 +36,14 @@ flagged as (
         *,
         opportunity_stage in ('closed_won', 'closed_lost') as is_closed,
         opportunity_stage = 'closed_won' as is_won,
-        case
-            when amount < 0 then 'negative_amount'
-            when account_id is null then 'missing_account'
-        end as invalid_reason
+        -- close_date is the expected close of an open deal and may lie ahead: not checked
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            case
+                when amount < 0 then 'negative_amount'
+                when account_id is null then 'missing_account'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -33,7 +33,10 @@ flagged as (
 
     select
         *,
-        {{ csops.email_invalid_reason('email') }} as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            {{ csops.email_invalid_reason('email') }}
+        ) as invalid_reason
     from renamed
 
 ),

@@ -33,10 +33,13 @@ flagged as (
 
     select
         *,
-        case
-            when account_id is null then 'missing_account'
-            when duration_minutes < 0 then 'negative_duration'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['occurred_at']) }},
+            case
+                when account_id is null then 'missing_account'
+                when duration_minutes < 0 then 'negative_duration'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -36,10 +36,13 @@ flagged as (
 
     select
         *,
-        case
-            when sentiment_score not between 1 and 5 then 'sentiment_out_of_range'
-            when account_id is null then 'missing_account'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['checked_in_at']) }},
+            case
+                when sentiment_score not between 1 and 5 then 'sentiment_out_of_range'
+                when account_id is null then 'missing_account'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

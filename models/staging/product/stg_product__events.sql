@@ -64,10 +64,13 @@ flagged as (
         *,
         {{ dbt.datediff('occurred_at', 'received_at', 'second') }}
         > {{ var('late_event_threshold_hours') }} * 3600 as is_late_arriving,
-        case
-            when occurred_at > received_at then 'occurred_after_received'
-            when workspace_id is null then 'missing_workspace'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['occurred_at', 'received_at']) }},
+            case
+                when occurred_at > received_at then 'occurred_after_received'
+                when workspace_id is null then 'missing_workspace'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -32,9 +32,12 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('domain', 'workspace_name') }} as is_test_account,
-        case
-            when deleted_at < created_at then 'deleted_before_created'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at', 'deleted_at']) }},
+            case
+                when deleted_at < created_at then 'deleted_before_created'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -31,9 +31,12 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('domain', 'organization_name') }} as is_test_account,
-        case
-            when organization_name is null or organization_name = '' then 'missing_name'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            case
+                when organization_name is null or organization_name = '' then 'missing_name'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -40,11 +40,14 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('requester_email_domain') }} as is_test_account,
-        case
-            when organization_id is null and requester_email is null then 'no_organization_or_requester'
-            when solved_at < created_at then 'solved_before_created'
-            when first_responded_at < created_at then 'responded_before_created'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at', 'first_responded_at', 'solved_at', 'updated_at']) }},
+            case
+                when organization_id is null and requester_email is null then 'no_organization_or_requester'
+                when solved_at < created_at then 'solved_before_created'
+                when first_responded_at < created_at then 'responded_before_created'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

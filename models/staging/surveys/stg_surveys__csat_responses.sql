@@ -35,10 +35,13 @@ flagged as (
         -- CSAT counts 4 and 5 on the 1-5 scale as satisfied
         csat_rating >= 4 as is_satisfied,
         {{ csops.is_internal_test_account('respondent_email_domain') }} as is_test_account,
-        case
-            when csat_rating is null then 'missing_rating'
-            when csat_rating not between 1 and 5 then 'rating_out_of_range'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['submitted_at']) }},
+            case
+                when csat_rating is null then 'missing_rating'
+                when csat_rating not between 1 and 5 then 'rating_out_of_range'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

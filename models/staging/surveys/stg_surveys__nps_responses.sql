@@ -39,10 +39,13 @@ flagged as (
             when nps_score between 0 and 6 then 'detractor'
         end as nps_category,
         {{ csops.is_internal_test_account('respondent_email_domain') }} as is_test_account,
-        case
-            when nps_score is null then 'missing_score'
-            when nps_score not between 0 and 10 then 'score_out_of_range'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['submitted_at']) }},
+            case
+                when nps_score is null then 'missing_score'
+                when nps_score not between 0 and 10 then 'score_out_of_range'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -2,8 +2,9 @@
     Keep one row per partition: the first by `order_by` (e.g. the latest load). Like
     dbt_utils.deduplicate. `relation` is a relation or the name of a CTE. The default
     implementation adds a column _dedupe_row_number; callers select explicit columns.
-    Rows tied on `order_by` are identical re-syncs in our raw data; add a tie-breaker
-    column to `order_by` where they might not be.
+    Rows tied on `order_by` are kept in no particular order: end `order_by` with a unique
+    tie-breaker column. Staging keeps raw records with csops.latest_version instead, which
+    breaks ties on the row's content and flags conflicting versions.
 #}
 {% macro deduplicate(relation, partition_by, order_by) %}
     {{ return(adapter.dispatch('deduplicate', 'csops')(relation, partition_by, order_by)) }}

@@ -27,3 +27,26 @@
         {%- endif %}
     )
 {%- endmacro %}
+
+{#
+    Why a row cannot be true in time: it says something happened after the row itself was
+    exported. Give the row's timestamps of things that have already happened (created, started,
+    occurred, submitted, attempted, solved ...); the first one later than the row's load time
+    (`loaded_at`, default `_loaded_at`, set by the EL tool) gives '<column>_after_load', and null
+    when none is. Never pass a date that may legitimately lie ahead: a period end, a due date, a
+    trial end, a discount end, a scheduled pause or resumption, an expected close.
+    No tolerance: every source stamps its rows before the EL tool loads them (clock skew between
+    servers is far below the seconds these columns carry), whereas the errors this catches - a
+    local time stored as UTC (up to 14 hours ahead), a mistyped year - are hours to years.
+    (['created_at', 'started_at']) on started_at 2031-01-01, _loaded_at 2026-10-31 -> 'started_at_after_load'.
+#}
+{% macro timestamp_after_load_reason(columns, loaded_at='_loaded_at') -%}
+    {%- if columns is string or columns | length == 0 -%}
+        {{ exceptions.raise_compiler_error("timestamp_after_load_reason takes a list of column names, got " ~ columns) }}
+    {%- endif -%}
+    case
+        {%- for column in columns %}
+            when {{ column }} > {{ loaded_at }} then '{{ column }}_after_load'
+        {%- endfor %}
+    end
+{%- endmacro %}

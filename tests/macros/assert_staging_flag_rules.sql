@@ -1,5 +1,6 @@
--- The staging flag rules every system shares: what makes an email unusable, and what marks an
--- internal test account (our own domain, or a test-account name where the record has a name).
+-- The staging flag rules every system shares: what makes an email unusable, what marks an
+-- internal test account (our own domain, or a test-account name where the record has a name), and
+-- when a row's timestamps say it happened after it was loaded (the first such column is named).
 with
 
 emails as (
@@ -29,6 +30,34 @@ accounts as (
 
 ),
 
+timestamps as (
+
+    select
+        cast('2026-10-31 06:00:00' as timestamp) as created_at,
+        cast('2026-10-31 06:00:00' as timestamp) as started_at,
+        cast('2026-10-31 06:00:00' as timestamp) as _loaded_at,
+        cast(null as varchar) as expected_reason
+    union all
+    select
+        cast('2026-10-31 06:00:01' as timestamp) as created_at,
+        cast('2031-01-01 00:00:00' as timestamp) as started_at,
+        cast('2026-10-31 06:00:00' as timestamp) as _loaded_at,
+        'created_at_after_load' as expected_reason
+    union all
+    select
+        cast('2025-01-01 00:00:00' as timestamp) as created_at,
+        cast('2031-01-01 00:00:00' as timestamp) as started_at,
+        cast('2026-10-31 06:00:00' as timestamp) as _loaded_at,
+        'started_at_after_load' as expected_reason
+    union all
+    select
+        cast(null as timestamp) as created_at,
+        cast(null as timestamp) as started_at,
+        cast('2026-10-31 06:00:00' as timestamp) as _loaded_at,
+        cast(null as varchar) as expected_reason
+
+),
+
 failures as (
 
     select 'email ' || coalesce(email, '<null>') || ' flagged wrongly' as failure
@@ -48,6 +77,14 @@ failures as (
     select 'test account by domain or name wrong for ' || coalesce(account_name, '<null>') as failure
     from accounts
     where {{ csops.is_internal_test_account('domain', 'account_name') }} != expected_by_name
+
+    union all
+
+    select 'timestamp after load flagged wrongly: ' || coalesce(expected_reason, 'valid') as failure
+    from timestamps
+    where
+        coalesce({{ csops.timestamp_after_load_reason(['created_at', 'started_at']) }}, 'valid')
+        != coalesce(expected_reason, 'valid')
 
 )
 

@@ -44,7 +44,8 @@ customer_subscriptions as (
         subscriptions.subscription_status,
         subscriptions.is_cancel_at_period_end,
         subscriptions.canceled_at,
-        subscriptions.ended_at
+        subscriptions.ended_at,
+        subscriptions.is_invalid
     from billing_links
     inner join subscriptions on billing_links.billing_customer_id = subscriptions.billing_customer_id
 
@@ -55,8 +56,10 @@ customer_base as (
     select
         customer_id,
         max(customer_account_id) as customer_account_id,
-        min(created_at) as first_subscription_at,
-        min(started_at) as first_paid_at,
+        -- an invalid subscription (e.g. started after the export that holds it) never dates the customer
+        min(case when not is_invalid then created_at end) as first_subscription_at,
+        -- a trial's started_at is the day paid service is scheduled to start: not paid yet
+        min(case when not is_invalid and subscription_status != 'trialing' then started_at end) as first_paid_at,
         max(case when subscription_status = 'trialing' then 1 else 0 end) = 1 as is_trialing,
         max(case when subscription_status = 'paused' then 1 else 0 end) = 1 as is_paused,
         count(distinct billing_customer_id) as billing_customers

@@ -43,7 +43,10 @@ final as (
         subscriptions.created_at,
         subscriptions.started_at,
         subscriptions.canceled_at,
-        subscriptions.ended_at
+        subscriptions.ended_at,
+        -- kept, not filtered: the snapshot records every subscription billing has; readers that
+        -- take dates from here leave invalid ones out (a start after the export cannot be true)
+        subscriptions.is_invalid
     from subscriptions
     left join latest_item on subscriptions.subscription_id = latest_item.subscription_id
 

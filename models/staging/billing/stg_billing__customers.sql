@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -25,7 +25,8 @@ renamed as (
         upper(trim(address_country)) as country_code,
         coalesce(deleted, false) as is_deleted,
         {{ csops.epoch_to_utc('created') }} as created_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -35,10 +36,13 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('email_domain', 'customer_name') }} as is_test_account,
-        case
-            when currency_code is null then 'missing_currency'
-            else {{ csops.email_invalid_reason('email') }}
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            case
+                when currency_code is null then 'missing_currency'
+                else {{ csops.email_invalid_reason('email') }}
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='rate_date, quote_currency', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='rate_date, quote_currency') }}
 
 ),
 
@@ -21,7 +21,8 @@ renamed as (
         upper(trim(quote_currency)) as currency_code,
         -- units of currency_code that one unit of base_currency_code buys
         cast(rate as decimal(18, 6)) as units_per_base,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),

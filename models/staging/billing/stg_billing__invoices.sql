@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -26,7 +26,8 @@ renamed as (
         {{ csops.epoch_to_utc('due_date') }} as due_at,
         {{ csops.epoch_to_utc('period_start') }} as period_started_at,
         {{ csops.epoch_to_utc('period_end') }} as period_ends_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -35,11 +36,15 @@ flagged as (
 
     select
         *,
-        case
-            when amount_due < 0 then 'negative_amount_due'
-            when amount_paid > amount_due then 'paid_more_than_due'
-            when period_ends_at < period_started_at then 'period_ends_before_start'
-        end as invalid_reason
+        -- due_at and the service period may lie ahead (an invoice can be issued in advance): not checked
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            case
+                when amount_due < 0 then 'negative_amount_due'
+                when amount_paid > amount_due then 'paid_more_than_due'
+                when period_ends_at < period_started_at then 'period_ends_before_start'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

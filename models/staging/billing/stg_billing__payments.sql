@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -25,7 +25,8 @@ renamed as (
         upper(trim(currency)) as currency_code,
         {{ csops.minor_to_major('amount', 'currency') }} as amount,
         {{ csops.epoch_to_utc('created') }} as attempted_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -34,10 +35,13 @@ flagged as (
 
     select
         *,
-        case
-            when amount <= 0 then 'non_positive_amount'
-            when is_failed and failure_code is null then 'failed_without_reason'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['attempted_at']) }},
+            case
+                when amount <= 0 then 'non_positive_amount'
+                when is_failed and failure_code is null then 'failed_without_reason'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

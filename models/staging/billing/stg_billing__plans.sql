@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -27,7 +27,8 @@ renamed as (
         {{ csops.minor_to_major('unit_amount', 'currency') }} as unit_amount,
         coalesce(active, false) as is_active,
         {{ csops.epoch_to_utc('created') }} as created_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -36,10 +37,13 @@ flagged as (
 
     select
         *,
-        case
-            when billing_interval_months is null then 'unknown_billing_interval'
-            when unit_amount < 0 then 'negative_unit_amount'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            case
+                when billing_interval_months is null then 'unknown_billing_interval'
+                when unit_amount < 0 then 'negative_unit_amount'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

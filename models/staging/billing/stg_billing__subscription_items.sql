@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -26,7 +26,8 @@ renamed as (
         {{ csops.epoch_to_utc('discount_end') }} as discount_ends_at,
         {{ csops.epoch_to_utc('started_at') }} as started_at,
         {{ csops.epoch_to_utc('ended_at') }} as ended_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -35,11 +36,15 @@ flagged as (
 
     select
         *,
-        case
-            when quantity is null or quantity <= 0 then 'non_positive_quantity'
-            when discount_pct < 0 or discount_pct > 100 then 'discount_out_of_range'
-            when ended_at < started_at then 'ended_before_started'
-        end as invalid_reason
+        -- discount_ends_at is scheduled and may lie ahead: not checked
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['started_at', 'ended_at']) }},
+            case
+                when quantity is null or quantity <= 0 then 'non_positive_quantity'
+                when discount_pct < 0 or discount_pct > 100 then 'discount_out_of_range'
+                when ended_at < started_at then 'ended_before_started'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -17,10 +17,12 @@ renamed as (
     select
         cast(id as {{ dbt.type_string() }}) as subscription_pause_id,
         cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
+        -- when billing stops; scheduled, so it can lie ahead of the load as well
         {{ csops.epoch_to_utc('paused_at') }} as paused_at,
         -- the scheduled resumption; it can lie ahead of today
         {{ csops.epoch_to_utc('resumes_at') }} as resumes_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -29,6 +31,8 @@ flagged as (
 
     select
         *,
+        -- no csops.timestamp_after_load_reason: a pause is exported when it is scheduled, so both
+        -- paused_at and resumes_at may lie ahead of the load
         case
             when resumes_at <= paused_at then 'resumes_before_paused'
         end as invalid_reason

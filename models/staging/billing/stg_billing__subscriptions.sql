@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -28,7 +28,8 @@ renamed as (
         {{ csops.epoch_to_utc('current_period_end') }} as current_period_ends_at,
         {{ csops.epoch_to_utc('canceled_at') }} as canceled_at,
         {{ csops.epoch_to_utc('ended_at') }} as ended_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -37,10 +38,20 @@ flagged as (
 
     select
         *,
-        case
-            when ended_at < created_at then 'ended_before_created'
-            when subscription_status = 'canceled' and ended_at is null then 'canceled_without_end'
-        end as invalid_reason
+        -- trial_ended_at and current_period_ends_at are scheduled and may lie ahead: not checked;
+        -- nor is a trial's started_at, the day its paid service is scheduled to start
+        coalesce(
+            {{ csops.timestamp_after_load_reason([
+                'created_at', 'trial_started_at', 'current_period_started_at', 'canceled_at', 'ended_at',
+            ]) }},
+            case
+                when subscription_status != 'trialing' then {{ csops.timestamp_after_load_reason(['started_at']) }}
+            end,
+            case
+                when ended_at < created_at then 'ended_before_created'
+                when subscription_status = 'canceled' and ended_at is null then 'canceled_without_end'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

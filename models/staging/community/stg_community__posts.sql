@@ -8,11 +8,11 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
-final as (
+renamed as (
 
     select
         cast(id as {{ dbt.type_string() }}) as post_id,
@@ -20,8 +20,27 @@ final as (
         lower(trim(post_type)) as post_type,
         trim(title) as post_title,
         cast(posted_at as timestamp) as posted_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
+
+),
+
+flagged as (
+
+    select
+        *,
+        {{ csops.timestamp_after_load_reason(['posted_at']) }} as invalid_reason
+    from renamed
+
+),
+
+final as (
+
+    select
+        *,
+        invalid_reason is not null as is_invalid
+    from flagged
 
 )
 

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -29,7 +29,8 @@ renamed as (
         coalesce(is_deleted, false) as is_deleted,
         {{ csops.iso_to_utc('created_date') }} as created_at,
         {{ csops.iso_to_utc('last_modified_date') }} as last_modified_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -39,10 +40,13 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('website_domain', 'account_name') }} as is_test_account,
-        case
-            when account_name is null or account_name = '' then 'missing_account_name'
-            when parent_account_id = account_id then 'account_is_its_own_parent'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at', 'last_modified_at']) }},
+            case
+                when account_name is null or account_name = '' then 'missing_account_name'
+                when parent_account_id = account_id then 'account_is_its_own_parent'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -25,7 +25,8 @@ renamed as (
         coalesce(is_primary_contact, false) as is_primary_contact,
         coalesce(is_deleted, false) as is_deleted,
         {{ csops.iso_to_utc('created_date') }} as created_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -35,7 +36,10 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('email_domain') }} as is_test_account,
-        {{ csops.email_invalid_reason('email') }} as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            {{ csops.email_invalid_reason('email') }}
+        ) as invalid_reason
     from renamed
 
 ),

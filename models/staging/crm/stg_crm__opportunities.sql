@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -24,7 +24,8 @@ renamed as (
         cast(close_date as date) as close_date,
         coalesce(is_deleted, false) as is_deleted,
         {{ csops.iso_to_utc('created_date') }} as created_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -35,10 +36,14 @@ flagged as (
         *,
         opportunity_stage in ('closed_won', 'closed_lost') as is_closed,
         opportunity_stage = 'closed_won' as is_won,
-        case
-            when amount < 0 then 'negative_amount'
-            when account_id is null then 'missing_account'
-        end as invalid_reason
+        -- close_date is the expected close of an open deal and may lie ahead: not checked
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            case
+                when amount < 0 then 'negative_amount'
+                when account_id is null then 'missing_account'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

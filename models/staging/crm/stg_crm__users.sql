@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -23,7 +23,8 @@ renamed as (
         {{ csops.to_snake_code('segment_coverage') }} as segment_coverage,
         coalesce(is_active, false) as is_active,
         {{ csops.iso_to_utc('created_date') }} as created_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -32,7 +33,10 @@ flagged as (
 
     select
         *,
-        {{ csops.email_invalid_reason('email') }} as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            {{ csops.email_invalid_reason('email') }}
+        ) as invalid_reason
     from renamed
 
 ),

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -23,7 +23,8 @@ renamed as (
         cast(duration_minutes as integer) as duration_minutes,
         nullif(trim(notes), '') as activity_notes,
         {{ csops.iso_to_utc('occurred_at') }} as occurred_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -32,10 +33,13 @@ flagged as (
 
     select
         *,
-        case
-            when account_id is null then 'missing_account'
-            when duration_minutes < 0 then 'negative_duration'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['occurred_at']) }},
+            case
+                when account_id is null then 'missing_account'
+                when duration_minutes < 0 then 'negative_duration'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

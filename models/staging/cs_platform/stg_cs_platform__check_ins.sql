@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -26,7 +26,8 @@ renamed as (
         lower(trim(technical_fit_status)) as technical_fit_status,
         nullif(trim(customer_ask), '') as customer_ask,
         {{ csops.iso_to_utc('checked_in_at') }} as checked_in_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -35,10 +36,13 @@ flagged as (
 
     select
         *,
-        case
-            when sentiment_score not between 1 and 5 then 'sentiment_out_of_range'
-            when account_id is null then 'missing_account'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['checked_in_at']) }},
+            case
+                when sentiment_score not between 1 and 5 then 'sentiment_out_of_range'
+                when account_id is null then 'missing_account'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -11,8 +11,9 @@
     The big table: one row per product event. Incremental on the load timestamp: each run reads
     what was loaded since (newest load in the table - a look-back window), so late events and
     re-synced copies are picked up. Re-synced copies share an event_id; the latest load wins, in a
-    batch by the dedupe below and across batches by delete+insert on event_id. A full refresh gives
-    the same rows.
+    batch by csops.latest_version below and across batches by delete+insert on event_id. Every
+    copy of an event's latest load is inside the window whenever that load is, so a load conflict
+    is seen the same way as by a full refresh, which gives the same rows.
 -#}
 
 with
@@ -38,7 +39,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='event_id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='event_id') }}
 
 ),
 
@@ -51,7 +52,8 @@ renamed as (
         cast(event_name as {{ dbt.type_string() }}) as event_name,
         cast(occurred_at as timestamp) as occurred_at,
         cast(received_at as timestamp) as received_at,
-        cast(_loaded_at as timestamp) as _loaded_at
+        cast(_loaded_at as timestamp) as _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -62,10 +64,13 @@ flagged as (
         *,
         {{ dbt.datediff('occurred_at', 'received_at', 'second') }}
         > {{ var('late_event_threshold_hours') }} * 3600 as is_late_arriving,
-        case
-            when occurred_at > received_at then 'occurred_after_received'
-            when workspace_id is null then 'missing_workspace'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['occurred_at', 'received_at']) }},
+            case
+                when occurred_at > received_at then 'occurred_after_received'
+                when workspace_id is null then 'missing_workspace'
+            end
+        ) as invalid_reason
     from renamed
 
 ),
@@ -82,6 +87,7 @@ final as (
         occurred_at,
         received_at,
         _loaded_at,
+        has_load_conflict,
         invalid_reason is not null as is_invalid
     from flagged
 

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='feature_key', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='feature_key') }}
 
 ),
 
@@ -20,7 +20,8 @@ final as (
         lower(trim(category)) as feature_category,
         coalesce(is_core, false) as is_core_feature,
         cast(released_on as date) as released_date,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 )

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -21,7 +21,8 @@ renamed as (
         {{ csops.email_domain('email') }} as email_domain,
         lower(trim(role)) as user_role,
         cast(created_at as timestamp) as created_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -31,7 +32,10 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('email_domain') }} as is_test_account,
-        {{ csops.email_invalid_reason('email') }} as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            {{ csops.email_invalid_reason('email') }}
+        ) as invalid_reason
     from renamed
 
 ),

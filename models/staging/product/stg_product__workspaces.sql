@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='workspace_id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='workspace_id') }}
 
 ),
 
@@ -21,7 +21,8 @@ renamed as (
         cast(created_at as timestamp) as created_at,
         cast(deleted_at as timestamp) as deleted_at,
         deleted_at is not null as is_deleted,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -31,9 +32,12 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('domain', 'workspace_name') }} as is_test_account,
-        case
-            when deleted_at < created_at then 'deleted_before_created'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at', 'deleted_at']) }},
+            case
+                when deleted_at < created_at then 'deleted_before_created'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

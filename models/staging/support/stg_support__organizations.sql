@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -20,7 +20,8 @@ renamed as (
         -- the help desk knows a domain for only some organisations
         {{ csops.normalize_domain('domain_names') }} as domain,
         {{ csops.iso_to_utc('created_at') }} as created_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -30,9 +31,12 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('domain', 'organization_name') }} as is_test_account,
-        case
-            when organization_name is null or organization_name = '' then 'missing_name'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at']) }},
+            case
+                when organization_name is null or organization_name = '' then 'missing_name'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='id') }}
 
 ),
 
@@ -29,7 +29,8 @@ renamed as (
         {{ csops.iso_to_utc('first_responded_at') }} as first_responded_at,
         {{ csops.iso_to_utc('solved_at') }} as solved_at,
         {{ csops.iso_to_utc('updated_at') }} as updated_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -39,11 +40,14 @@ flagged as (
     select
         *,
         {{ csops.is_internal_test_account('requester_email_domain') }} as is_test_account,
-        case
-            when organization_id is null and requester_email is null then 'no_organization_or_requester'
-            when solved_at < created_at then 'solved_before_created'
-            when first_responded_at < created_at then 'responded_before_created'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['created_at', 'first_responded_at', 'solved_at', 'updated_at']) }},
+            case
+                when organization_id is null and requester_email is null then 'no_organization_or_requester'
+                when solved_at < created_at then 'solved_before_created'
+                when first_responded_at < created_at then 'responded_before_created'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='response_id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='response_id') }}
 
 ),
 
@@ -22,7 +22,8 @@ renamed as (
         cast(rating as integer) as csat_rating,
         nullif(trim(comment), '') as csat_comment,
         {{ csops.iso_to_utc('submitted_at') }} as submitted_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -34,10 +35,13 @@ flagged as (
         -- CSAT counts 4 and 5 on the 1-5 scale as satisfied
         csat_rating >= 4 as is_satisfied,
         {{ csops.is_internal_test_account('respondent_email_domain') }} as is_test_account,
-        case
-            when csat_rating is null then 'missing_rating'
-            when csat_rating not between 1 and 5 then 'rating_out_of_range'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['submitted_at']) }},
+            case
+                when csat_rating is null then 'missing_rating'
+                when csat_rating not between 1 and 5 then 'rating_out_of_range'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

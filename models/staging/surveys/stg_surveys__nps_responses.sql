@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ csops.deduplicate('source', partition_by='response_id', order_by='_loaded_at desc') }}
+    {{ csops.latest_version('source', key='response_id') }}
 
 ),
 
@@ -22,7 +22,8 @@ renamed as (
         cast(score as integer) as nps_score,
         nullif(trim(comment), '') as nps_comment,
         {{ csops.iso_to_utc('submitted_at') }} as submitted_at,
-        _loaded_at
+        _loaded_at,
+        has_load_conflict
     from latest
 
 ),
@@ -38,10 +39,13 @@ flagged as (
             when nps_score between 0 and 6 then 'detractor'
         end as nps_category,
         {{ csops.is_internal_test_account('respondent_email_domain') }} as is_test_account,
-        case
-            when nps_score is null then 'missing_score'
-            when nps_score not between 0 and 10 then 'score_out_of_range'
-        end as invalid_reason
+        coalesce(
+            {{ csops.timestamp_after_load_reason(['submitted_at']) }},
+            case
+                when nps_score is null then 'missing_score'
+                when nps_score not between 0 and 10 then 'score_out_of_range'
+            end
+        ) as invalid_reason
     from renamed
 
 ),

@@ -39,13 +39,13 @@ flagged as (
     select
         *,
         -- trial_ended_at and current_period_ends_at are scheduled and may lie ahead: not checked;
-        -- nor is a trial's started_at, the day its paid service is scheduled to start
+        -- nor, on a trial, started_at and current_period_started_at: billing exports a trial with
+        -- the day its first paid period is scheduled to start
         coalesce(
-            {{ csops.timestamp_after_load_reason([
-                'created_at', 'trial_started_at', 'current_period_started_at', 'canceled_at', 'ended_at',
-            ]) }},
+            {{ csops.timestamp_after_load_reason(['created_at', 'trial_started_at', 'canceled_at', 'ended_at']) }},
             case
-                when subscription_status != 'trialing' then {{ csops.timestamp_after_load_reason(['started_at']) }}
+                when subscription_status != 'trialing'
+                    then {{ csops.timestamp_after_load_reason(['started_at', 'current_period_started_at']) }}
             end,
             case
                 when ended_at < created_at then 'ended_before_created'

@@ -28,7 +28,7 @@ def _generate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
-        manifest = generate(args.scale, args.seed, args.out, args.truth_out, args.as_of, progress)
+        manifest = generate(args.scale, args.seed, args.out, args.truth_out, args.as_of, progress, force=args.force)
     finally:
         bar.close()
     rows = sum(sum(t.values()) for t in manifest["row_counts"].values())
@@ -86,13 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     sizes = ", ".join(f"{k} ({v.customers:,} customers, {v.months} months)" for k, v in SCALES.items())
     g.add_argument("--scale", default="tiny", help=f"data size: {sizes}")
     g.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    g.add_argument("--out", default="data/raw", help="folder for the raw tables (default data/raw)")
+    g.add_argument("--out", default="data/demo/raw", help="folder for the raw tables (default data/demo/raw)")
     g.add_argument("--truth-out", default=None,
                    help="folder for the ground truth (default: a 'truth' folder beside OUT)")
     g.add_argument("--as-of", default=DEFAULT_AS_OF,
                    help=f"first day of the month the export is taken; nothing happens on or after it "
                         f"(default {DEFAULT_AS_OF})")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--force", action="store_true",
+                   help="write into OUT (and the truth folder) even when csops generate did not create it; "
+                        "its <system> folders are replaced")
     g.set_defaults(func=_generate)
 
     e = sub.add_parser(
@@ -102,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "identity map the generator wrote. Exits 1 when below the targets.",
     )
     _add_warehouse_argument(e)
-    e.add_argument("--truth", default="data/truth", help="ground-truth folder (default data/truth)")
+    e.add_argument("--truth", default="data/demo/truth", help="ground-truth folder (default data/demo/truth)")
     e.add_argument("--min-precision", type=float, default=0.99)
     e.add_argument("--min-recall", type=float, default=0.97)
     e.set_defaults(func=_evaluate_identity)

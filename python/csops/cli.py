@@ -1,4 +1,4 @@
-"""`csops` command line: `csops generate --scale tiny --seed 42 --out data/raw`."""
+"""`csops` command line: `csops generate`, `csops sql`, `csops quality`, ..."""
 
 from __future__ import annotations
 
@@ -59,6 +59,13 @@ def _quality(args: argparse.Namespace) -> int:
     return 0 if report.success else 1
 
 
+def _sql(args: argparse.Namespace) -> int:
+    from .sql import run_query
+
+    run_query(Path(args.warehouse), args.query, as_csv=args.csv, max_rows=args.max_rows)
+    return 0
+
+
 def _docs_coverage(args: argparse.Namespace) -> int:
     from .docs_coverage import measure
 
@@ -97,6 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write into OUT (and the truth folder) even when csops generate did not create it; "
                         "its <system> folders are replaced")
     g.set_defaults(func=_generate)
+
+    s = sub.add_parser(
+        "sql",
+        help="run a query on the published warehouse, read-only, and print the result",
+        description="Open the warehouse read-only (it never blocks a build or another reader), run QUERY and "
+                    "print the result as a table, or as CSV with --csv.",
+    )
+    _add_warehouse_argument(s)
+    s.add_argument("query", help='SQL, e.g. "select * from marts.dim_customers limit 5"')
+    s.add_argument("--csv", action="store_true", help="print CSV (header, then every row) instead of a table")
+    s.add_argument("--max-rows", type=int, default=None,
+                   help="rows to show in the table (default: DuckDB's 20, the first and last ten; --csv prints all)")
+    s.set_defaults(func=_sql)
 
     e = sub.add_parser(
         "evaluate-identity",

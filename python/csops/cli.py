@@ -1,4 +1,4 @@
-"""`csops` command line: `csops generate`, `csops sql`, `csops quality`, ..."""
+"""`csops` command line: `csops generate`, `csops build`, `csops sql`, `csops quality`, ..."""
 
 from __future__ import annotations
 
@@ -59,6 +59,22 @@ def _quality(args: argparse.Namespace) -> int:
     return 0 if report.success else 1
 
 
+def _build(args: argparse.Namespace) -> int:
+    from .build import BuildError, BuildOptions, build, layout_for, summary
+
+    raw_mode = os.environ.get("CSOPS_RAW_SOURCE_MODE", "parquet")
+    raw_dir = args.raw_dir or os.environ.get("CSOPS_RAW_DIR")
+    if raw_mode == "parquet" and not raw_dir:
+        raise BuildError("no raw data folder: set CSOPS_RAW_DIR (or --raw-dir) to your exports "
+                         "(<dir>/<system>/<table>.parquet), or run make build for the demo")
+    options = BuildOptions(warehouse=Path(args.warehouse), raw_dir=Path(raw_dir) if raw_mode == "parquet" else None,
+                           full_refresh=args.full_refresh, dbt_vars=args.vars, gx_root=Path(args.gx_root),
+                           quiet=args.quiet, keep_build=args.keep_build)
+    run = build(options, say=lambda line: print(line, flush=True))
+    print(summary(run, layout_for(options.warehouse)))
+    return 0
+
+
 def _sql(args: argparse.Namespace) -> int:
     from .sql import run_query
 
@@ -104,6 +120,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write into OUT (and the truth folder) even when csops generate did not create it; "
                         "its <system> folders are replaced")
     g.set_defaults(func=_generate)
+
+    b = sub.add_parser(
+        "build",
+        help="build the warehouse in a private file, run the quality suites, and publish it only if both pass",
+        description="dbt build into warehouse/.build/, then the Great Expectations suites on that build; only when "
+                    "both pass, replace the published warehouse atomically (the one before is kept as "
+                    "<name>.previous.duckdb) and record the run in meta.build_runs. Incremental builds start from a "
+                    "copy of the published warehouse and are refused on raw data of another dataset. A failed "
+                    "build leaves the published warehouse unchanged and exits 1.",
+    )
+    _add_warehouse_argument(b)
+    b.add_argument("--raw-dir", default=None,
+                   help="raw Parquet folder, <dir>/<system>/<table>.parquet (default $CSOPS_RAW_DIR); "
+                        "ignored when CSOPS_RAW_SOURCE_MODE=tables")
+    b.add_argument("--full-refresh", action="store_true",
+                   help="build from an empty file (dbt --full-refresh, snapshots restarted); needed when the raw "
+                        "data is another dataset")
+    b.add_argument("--vars", default=None, help="dbt vars for this build, as YAML (dbt build --vars)")
+    b.add_argument("--gx-root", default=os.environ.get("CSOPS_GX_ROOT", "."),
+                   help="folder whose gx/ holds the GX file context and data docs (default: the current folder)")
+    b.add_argument("--quiet", action="store_true", help="do not echo dbt's output (it stays in dbt's log)")
+    b.add_argument("--keep-build", action="store_true",
+                   help="keep a failed build's private folder to inspect it (removed by the next build)")
+    b.set_defaults(func=_build)
 
     s = sub.add_parser(
         "sql",
@@ -155,13 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; an expected failure (CsopsError) is one line on stderr and exit code 2."""
+    """Run one command; an expected failure (CsopsError) is one line on stderr and its exit code (2, or 1)."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except CsopsError as e:
+        sys.stdout.flush()
         print(f"csops {args.command}: error: {e}", file=sys.stderr)
-        return 2
+        return e.exit_code
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ VERSIONED_PACKAGES = {
 }
 DBT_STATUS_BUCKETS = {"success": "pass", "pass": "pass", "warn": "warn", "error": "error", "fail": "error",
                       "runtime error": "error", "skipped": "skip", "no-op": "skip"}
-FULL_REFRESH_HINT = "run a full refresh (csops build --full-refresh, or make warehouse FULL_REFRESH=1)"
+FULL_REFRESH_HINT = "run a full refresh (csops build --full-refresh; make build or make warehouse FULL_REFRESH=1)"
 
 
 class BuildError(CsopsError):

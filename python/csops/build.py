@@ -565,47 +565,26 @@ def _fail(layout: Layout, run: BuildRun, message: str, run_dir: Path, keep: bool
 
 def build(options: BuildOptions, say: Callable[[str], None] = print) -> BuildRun:
     """Build, check and publish; return the published run. BuildError / BuildFailed otherwise."""
+    check_target()
     layout = layout_for(options.warehouse)
     started = utc_now()
     run = BuildRun(run_id=new_run_id(started), started_at=started, dbt_vars=options.dbt_vars,
                    **component_versions())
-    target = os.environ.get("CSOPS_TARGET", "duckdb")
-    if target != "duckdb":
-        raise BuildError(f"csops build builds the DuckDB warehouse; CSOPS_TARGET={target} is not DuckDB: "
-                         f"run dbt build for it")
-    files: list[FileFingerprint] = []
     raw_dir = Path(os.path.abspath(options.raw_dir)) if options.raw_dir is not None else None
-    if raw_dir is not None:
-        files = fingerprint_folder(raw_dir)
-        run.raw_data_location, run.raw_fingerprint = str(raw_dir), dataset_fingerprint(files)
-        run.raw_files, run.raw_bytes = len(files), sum(f.size_bytes for f in files)
-    else:
-        run.raw_source_mode, run.raw_data_location = "tables", "tables in the warehouse's raw_<system> schemas"
-
+    files = describe_raw_data(run, raw_dir)
     with build_lock(layout):
         remove_stale_runs(layout)
         state = read_published(layout)
-        # raw tables an EL tool loaded live in the warehouse itself: always start from it
-        start_from_copy = state.exists and (not options.full_refresh or raw_dir is None)
-        if start_from_copy and raw_dir is not None:
-            check_same_dataset(state, layout, raw_dir, files)
-        run.is_full_refresh = options.full_refresh or not state.exists
-        run.previous_run_id = state.last_run_id if start_from_copy else None
+        start_from_copy = plan_start(run, state, layout, options.full_refresh, raw_dir, files)
         run_dir, build_file = layout.run_dir(run.run_id), layout.build_file(run.run_id)
         run_dir.mkdir(parents=True)
         try:
             if start_from_copy:
                 copy_published(layout, build_file)
             say(f"csops build: run {run.run_id} in {build_file}, "
-                + (f"incremental from run {state.last_run_id or '(unknown)'}" if start_from_copy
+                + (f"incremental from run {run.previous_run_id or '(no build history)'}" if start_from_copy
                    else "full refresh from an empty file"))
-            dbt = run_dbt(build_file, raw_dir, run.is_full_refresh, options.dbt_vars, options.quiet)
-            run.dbt_pass, run.dbt_warn, run.dbt_error, run.dbt_skip = (dbt.counts[k] for k in
-                                                                       ("pass", "warn", "error", "skip"))
-            if dbt.returncode != 0:
-                run.status = "dbt_failed"
-                raise _fail(layout, run, f"dbt build failed {dbt.failure} (log: {dbt.log_file})", run_dir,
-                            options.keep_build)
+            _run_dbt_step(build_file, raw_dir, options, layout, run, run_dir)
             _run_quality_step(build_file, options, layout, run, run_dir, say)
             failed_before = load_failed_runs(layout)
             run.status, run.finished_at = "published", utc_now()
@@ -617,6 +596,45 @@ def build(options: BuildOptions, say: Callable[[str], None] = print) -> BuildRun
             if not (options.keep_build and run.status in ("dbt_failed", "quality_failed")):
                 shutil.rmtree(run_dir, ignore_errors=True)
     return run
+
+
+def check_target() -> None:
+    target = os.environ.get("CSOPS_TARGET", "duckdb")
+    if target != "duckdb":
+        raise BuildError(f"csops build builds the DuckDB warehouse; CSOPS_TARGET={target} is not DuckDB: "
+                         f"run dbt build for it")
+
+
+def describe_raw_data(run: BuildRun, raw_dir: Path | None) -> list[FileFingerprint]:
+    """Fingerprint the raw folder into the run (RawDataError if missing or empty); nothing for raw tables."""
+    if raw_dir is None:
+        run.raw_source_mode, run.raw_data_location = "tables", "tables in the warehouse's raw_<system> schemas"
+        return []
+    files = fingerprint_folder(raw_dir)
+    run.raw_data_location, run.raw_fingerprint = str(raw_dir), dataset_fingerprint(files)
+    run.raw_files, run.raw_bytes = len(files), sum(f.size_bytes for f in files)
+    return files
+
+
+def plan_start(run: BuildRun, state: PublishedState, layout: Layout, full_refresh: bool, raw_dir: Path | None,
+               files: list[FileFingerprint]) -> bool:
+    """True to start from a copy of the published warehouse (checked to be the same dataset), False from empty."""
+    # raw tables an EL tool loaded live in the warehouse itself: always start from it
+    start_from_copy = state.exists and (not full_refresh or raw_dir is None)
+    if start_from_copy and raw_dir is not None:
+        check_same_dataset(state, layout, raw_dir, files)
+    run.is_full_refresh = full_refresh or not state.exists
+    run.previous_run_id = state.last_run_id if start_from_copy else None
+    return start_from_copy
+
+
+def _run_dbt_step(build_file: Path, raw_dir: Path | None, options: BuildOptions, layout: Layout, run: BuildRun,
+                  run_dir: Path) -> None:
+    dbt = run_dbt(build_file, raw_dir, run.is_full_refresh, options.dbt_vars, options.quiet)
+    run.dbt_pass, run.dbt_warn, run.dbt_error, run.dbt_skip = (dbt.counts[k] for k in ("pass", "warn", "error", "skip"))
+    if dbt.returncode != 0:
+        run.status = "dbt_failed"
+        raise _fail(layout, run, f"dbt build failed {dbt.failure} (log: {dbt.log_file})", run_dir, options.keep_build)
 
 
 def _run_quality_step(build_file: Path, options: BuildOptions, layout: Layout, run: BuildRun, run_dir: Path,

@@ -98,6 +98,7 @@ class Sequence:
     reader_before: list[tuple]  # what a reader holding the published file saw before the build ...
     reader_after: list[tuple]  # ... and after it, on the same connection
     fresh_after: list[tuple]  # a new connection after the build
+    polled: list[str]  # 'ok' or 'error ...' from a process opening the warehouse again and again meanwhile
 
 
 @pytest.fixture(scope="module")
@@ -114,11 +115,28 @@ def sequence(first, tmp_path_factory) -> Sequence:
     query = "select run_id, (select count(*) from marts.dim_customers) from meta.build_runs order by started_at"
     with duckdb.connect(str(site.warehouse), read_only=True) as reader:
         reader_before = reader.execute(query).fetchall()
+        poller = open_and_close_repeatedly(site.warehouse)
         appended = site.build()
+        poller.terminate()
+        polled = poller.communicate()[0].splitlines()
         reader_after = reader.execute(query).fetchall()
     with duckdb.connect(str(site.warehouse), read_only=True) as fresh:
         fresh_after = fresh.execute(query).fetchall()
-    return Sequence(site, before, failed, after_failed, appended, reader_before, reader_after, fresh_after)
+    return Sequence(site, before, failed, after_failed, appended, reader_before, reader_after, fresh_after, polled)
+
+
+def open_and_close_repeatedly(warehouse: Path) -> subprocess.Popen:
+    """Another process that opens the published warehouse read-only, reads and closes it, over and over."""
+    script = ("import duckdb, time\n"
+              "while True:\n"
+              "    try:\n"
+              f"        with duckdb.connect({str(warehouse)!r}, read_only=True) as c:\n"
+              "            c.execute('select count(*) from marts.dim_customers').fetchone()\n"
+              "        print('ok', flush=True)\n"
+              "    except duckdb.Error as e:\n"
+              "        print('error', str(e).splitlines()[0], flush=True)\n"
+              "    time.sleep(0.2)\n")
+    return subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
 
 
 def test_a_build_that_fails_half_way_leaves_the_published_warehouse_byte_identical(sequence):
@@ -137,6 +155,11 @@ def test_a_reader_holding_the_warehouse_keeps_reading_and_does_not_stop_the_buil
     assert len(sequence.fresh_after) == len(sequence.reader_before) + 2  # the failed run and the new one
     assert sequence.fresh_after[-1][1] == sequence.reader_before[-1][1] > 0  # same customers, one dataset
     assert sha(sequence.site.previous) == sequence.before  # the one before is kept
+
+
+def test_readers_opening_the_warehouse_during_a_build_are_never_refused(sequence):
+    assert len(sequence.polled) > 20  # a read every 0.2 s during a build of about 30 s
+    assert [line for line in sequence.polled if line != "ok"] == []
 
 
 def test_an_appended_raw_file_continues_incrementally(sequence, first):

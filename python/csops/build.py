@@ -17,80 +17,42 @@ open. A build never writes to it:
 A reader holding the published file open keeps reading the old one (the replaced file lives on
 until it is closed); a new connection sees the new build. A failed build leaves the published file
 byte-identical; its run is recorded in the next published warehouse with its status.
+
+The history tables are `csops.build_runs`; running dbt and reading its failures, `csops.dbt_runner`.
 """
 
 from __future__ import annotations
 
 import fcntl
-import importlib.metadata
-import json
 import os
-import re
 import secrets
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from .build_runs import (
+    BuildRun,
+    carry_history,
+    component_versions,
+    ensure_meta_tables,
+    insert_raw_files,
+    insert_run,
+    last_published,
+    read_as_of,
+    run_from_json,
+    run_to_json,
+)
+from .dbt_runner import run_dbt
 from .errors import CsopsError
 from .fingerprint import FileFingerprint, compare, dataset_fingerprint, fingerprint_folder
 from .warehouse import connect_read_only, lock_holder, locked_message, one_line
 
 REPO = Path(__file__).resolve().parents[2]
-META_SCHEMA = "meta"
-
-# meta.build_runs: one row per build, published or failed (documented in the README).
-BUILD_RUNS_COLUMNS: dict[str, str] = {
-    "run_id": "varchar",
-    "status": "varchar",  # published, dbt_failed, quality_failed
-    "started_at": "timestamp",  # UTC
-    "finished_at": "timestamp",  # UTC
-    "is_full_refresh": "boolean",
-    "previous_run_id": "varchar",  # the published run this build started from; null when from empty
-    "raw_source_mode": "varchar",
-    "raw_data_location": "varchar",
-    "raw_fingerprint": "varchar",
-    "raw_files": "bigint",
-    "raw_bytes": "bigint",
-    "raw_as_of_date": "date",
-    "dbt_vars": "varchar",
-    "dbt_core_version": "varchar",
-    "dbt_duckdb_version": "varchar",
-    "duckdb_version": "varchar",
-    "great_expectations_version": "varchar",
-    "csops_version": "varchar",
-    "dbt_pass": "bigint",
-    "dbt_warn": "bigint",
-    "dbt_error": "bigint",
-    "dbt_skip": "bigint",
-    "quality_suites_passed": "bigint",
-    "quality_suites_failed": "bigint",
-    "quality_expectations_passed": "bigint",
-    "quality_expectations_failed": "bigint",
-    "message": "varchar",
-}
-BUILD_RAW_FILES_COLUMNS: dict[str, str] = {
-    "run_id": "varchar",
-    "file_path": "varchar",
-    "size_bytes": "bigint",
-    "sha256": "varchar",
-    "is_sampled": "boolean",
-}
-VERSIONED_PACKAGES = {
-    "dbt_core_version": "dbt-core",
-    "dbt_duckdb_version": "dbt-duckdb",
-    "duckdb_version": "duckdb",
-    "great_expectations_version": "great-expectations",
-    "csops_version": "csops",
-}
-DBT_STATUS_BUCKETS = {"success": "pass", "pass": "pass", "warn": "warn", "error": "error", "fail": "error",
-                      "runtime error": "error", "skipped": "skip", "no-op": "skip"}
 FULL_REFRESH_HINT = "run a full refresh (csops build --full-refresh; make build or make warehouse FULL_REFRESH=1)"
 
 
@@ -145,39 +107,6 @@ def layout_for(warehouse: Path) -> Layout:
                   root=published.parent / ".build")
 
 
-@dataclass
-class BuildRun:
-    """One row of meta.build_runs."""
-
-    run_id: str
-    started_at: datetime
-    status: str = "running"
-    finished_at: datetime | None = None
-    is_full_refresh: bool = False
-    previous_run_id: str | None = None
-    raw_source_mode: str = "parquet"
-    raw_data_location: str | None = None
-    raw_fingerprint: str | None = None
-    raw_files: int | None = None
-    raw_bytes: int | None = None
-    raw_as_of_date: date | None = None
-    dbt_vars: str | None = None
-    dbt_core_version: str | None = None
-    dbt_duckdb_version: str | None = None
-    duckdb_version: str | None = None
-    great_expectations_version: str | None = None
-    csops_version: str | None = None
-    dbt_pass: int | None = None
-    dbt_warn: int | None = None
-    dbt_error: int | None = None
-    dbt_skip: int | None = None
-    quality_suites_passed: int | None = None
-    quality_suites_failed: int | None = None
-    quality_expectations_passed: int | None = None
-    quality_expectations_failed: int | None = None
-    message: str | None = None
-
-
 @dataclass(frozen=True)
 class PublishedState:
     """What the published warehouse says about the build that made it."""
@@ -186,14 +115,6 @@ class PublishedState:
     has_history: bool = False
     last_run_id: str | None = None
     raw_files: list[FileFingerprint] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class DbtOutcome:
-    returncode: int
-    counts: dict[str, int]
-    failure: str | None  # 'at <node>: <message>' or 'before any model ran: <message>'
-    log_file: Path
 
 
 @dataclass(frozen=True)
@@ -219,16 +140,6 @@ def utc_now() -> datetime:
 
 def new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-def component_versions() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {}
-    for column, package in VERSIONED_PACKAGES.items():
-        try:
-            versions[column] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[column] = None
-    return versions
 
 
 @contextmanager
@@ -263,11 +174,6 @@ def remove_stale_runs(layout: Layout) -> None:
 # ---- the published warehouse ----------------------------------------------------------------------
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                            "and table_name = ?", [schema, table]).fetchone()[0])
-
-
 def read_published(layout: Layout) -> PublishedState:
     """Read-only: the last published run and the raw files it read. WarehouseError if a writer holds it."""
     published = layout.published
@@ -279,16 +185,10 @@ def read_published(layout: Layout) -> PublishedState:
         if wal.exists():  # no writer holds it, so one crashed: the copy would lose what the log holds
             raise BuildError(f"{published} has an unfinished write-ahead log {wal.name} (a writer crashed); "
                              f"open the file once read-write to checkpoint it, then build again")
-        if not _table_exists(con, META_SCHEMA, "build_runs"):
+        last = last_published(con)
+        if last is None:
             return PublishedState(exists=True)
-        row = con.execute(f"select run_id from {META_SCHEMA}.build_runs where status = 'published' "
-                          f"order by finished_at desc limit 1").fetchone()
-        if row is None:
-            return PublishedState(exists=True)
-        files = [FileFingerprint(*r) for r in con.execute(
-            f"select file_path, size_bytes, sha256, is_sampled from {META_SCHEMA}.build_raw_files "
-            f"where run_id = ? order by file_path", [row[0]]).fetchall()]
-        return PublishedState(exists=True, has_history=True, last_run_id=row[0], raw_files=files)
+        return PublishedState(exists=True, has_history=True, last_run_id=last[0], raw_files=last[1])
     finally:
         con.close()
 
@@ -313,97 +213,6 @@ def copy_published(layout: Layout, build_file: Path) -> None:
         raise BuildError(f"cannot copy {layout.published} to {build_file}: {e.strerror or e}") from e
 
 
-# ---- dbt ------------------------------------------------------------------------------------------
-
-
-def dbt_executable() -> str:
-    beside = Path(sys.executable).with_name("dbt")
-    found = str(beside) if beside.is_file() else shutil.which("dbt")
-    if not found:
-        raise BuildError("dbt is not installed next to this Python; run make venv")
-    return found
-
-
-def dbt_project_path(env_var: str, default: str) -> Path:
-    """dbt's target or log folder: DBT_TARGET_PATH / DBT_LOG_PATH when set, relative to the project."""
-    return REPO / os.environ.get(env_var, default)
-
-
-def dbt_results(run_results: Path) -> tuple[dict[str, int], str | None]:
-    """Counts of pass/warn/error/skip and the first failing node ('unique_id: message') of a dbt run."""
-    counts = {"pass": 0, "warn": 0, "error": 0, "skip": 0}
-    if not run_results.is_file():
-        return counts, None
-    first = None
-    for result in json.loads(run_results.read_text())["results"]:
-        bucket = DBT_STATUS_BUCKETS.get(result["status"], "error")
-        counts[bucket] += 1
-        if bucket == "error" and first is None:
-            first = _node_failure(result["unique_id"], result.get("message") or result["status"])
-    return counts, first
-
-
-_NODE_ERROR_HEADER = re.compile(r"^\w+ Error in \w+ ")
-
-
-def _node_failure(unique_id: str, message: str) -> str:
-    """'Runtime Error in test x (models/y.yml): Conversion Error: ...' or 'test.csops.x: Got 3 results, ...'."""
-    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    if len(lines) > 1 and _NODE_ERROR_HEADER.match(lines[0]):
-        return f"{lines[0]}: {lines[1]}"
-    return f"{unique_id}: {lines[0] if lines else 'failed'}"
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_TIMESTAMP = re.compile(r"^\d\d:\d\d:\d\d\s+")
-
-
-def dbt_runtime_error(output: list[str]) -> str | None:
-    """The error dbt printed after 'Encountered an error:' (one that stopped it before any node ran)."""
-    lines = [_TIMESTAMP.sub("", _ANSI.sub("", line)).rstrip() for line in output]
-    for i, line in enumerate(lines):
-        if line.strip() == "Encountered an error:":
-            block = []
-            for follow in lines[i + 1:]:
-                if not follow.strip() or follow.lstrip().startswith("LINE "):
-                    break
-                block.append(follow.strip())
-            return ": ".join(block) if block else None
-    return None
-
-
-def run_dbt(build_file: Path, raw_dir: Path | None, full_refresh: bool, dbt_vars: str | None,
-            quiet: bool) -> DbtOutcome:
-    target, logs = dbt_project_path("DBT_TARGET_PATH", "target"), dbt_project_path("DBT_LOG_PATH", "logs")
-    run_results = target / "run_results.json"
-    run_results.unlink(missing_ok=True)  # never read a previous run's results
-    cmd = [dbt_executable(), "build"]
-    if full_refresh:
-        cmd.append("--full-refresh")
-    if dbt_vars:
-        cmd += ["--vars", dbt_vars]
-    if not sys.stdout.isatty():
-        cmd.append("--no-use-colors")
-    env = {**os.environ, "CSOPS_WAREHOUSE": str(build_file)}
-    env.setdefault("DBT_PROFILES_DIR", str(REPO))
-    if raw_dir is not None:
-        env["CSOPS_RAW_DIR"] = str(raw_dir)
-    output: list[str] = []
-    with subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          bufsize=1) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            output.append(line)
-            if not quiet:
-                sys.stdout.write(line)
-                sys.stdout.flush()
-    counts, node_failure = dbt_results(run_results)
-    failure = f"at {node_failure}" if node_failure else None
-    if proc.returncode != 0 and failure is None:
-        failure = f"before any model ran: {dbt_runtime_error(output) or f'dbt exited with code {proc.returncode}'}"
-    return DbtOutcome(proc.returncode, counts, failure, logs / "dbt.log")
-
-
 # ---- Great Expectations ---------------------------------------------------------------------------
 
 
@@ -424,83 +233,18 @@ def run_quality(build_file: Path, gx_root: Path) -> QualityOutcome:
 # ---- recording the run ----------------------------------------------------------------------------
 
 
-def ensure_meta_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create meta.build_runs and meta.build_raw_files, adding columns an older csops did not have."""
-    con.execute(f"create schema if not exists {META_SCHEMA}")
-    for table, columns in (("build_runs", BUILD_RUNS_COLUMNS), ("build_raw_files", BUILD_RAW_FILES_COLUMNS)):
-        definition = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-        con.execute(f"create table if not exists {META_SCHEMA}.{table} ({definition})")
-        have = {r[0] for r in con.execute("select column_name from information_schema.columns where table_catalog "
-                                          "= current_database() and table_schema = ? and table_name = ?",
-                                          [META_SCHEMA, table]).fetchall()}
-        for name, kind in columns.items():
-            if name not in have:
-                con.execute(f"alter table {META_SCHEMA}.{table} add column {name} {kind}")
-
-
-def carry_history(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
-    """Copy meta.build_runs / build_raw_files from the published warehouse into a build that started empty."""
-    escaped = str(previous).replace("'", "''")
-    try:
-        con.execute(f"attach '{escaped}' as published_warehouse (read_only)")
-    except duckdb.Error as e:
-        holder = lock_holder(e)
-        raise BuildError(locked_message(previous, holder) if holder
-                         else f"cannot read the build history of {previous}: {one_line(e)}") from e
-    try:
-        for table in ("build_runs", "build_raw_files"):
-            exists = con.execute("select count(*) from information_schema.tables where table_catalog = "
-                                 "'published_warehouse' and table_schema = ? and table_name = ?",
-                                 [META_SCHEMA, table]).fetchone()[0]
-            if exists:
-                con.execute(f"insert into {META_SCHEMA}.{table} by name "
-                            f"select * from published_warehouse.{META_SCHEMA}.{table}")
-    finally:
-        con.execute("detach published_warehouse")
-
-
-def insert_run(con: duckdb.DuckDBPyConnection, run: BuildRun) -> None:
-    row = asdict(run)
-    names = list(BUILD_RUNS_COLUMNS)
-    con.execute(f"insert into {META_SCHEMA}.build_runs ({', '.join(names)}) "
-                f"values ({', '.join('?' for _ in names)})", [row[n] for n in names])
-
-
-def insert_raw_files(con: duckdb.DuckDBPyConnection, run_id: str, files: list[FileFingerprint]) -> None:
-    if files:
-        con.executemany(f"insert into {META_SCHEMA}.build_raw_files values (?, ?, ?, ?, ?)",
-                        [(run_id, f.path, f.size_bytes, f.sha256, f.is_sampled) for f in files])
-
-
-def read_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
-    try:
-        row = con.execute("select as_of_date from intermediate.int_warehouse_as_of").fetchone()
-    except duckdb.Error:
-        return None
-    return row[0] if row else None
-
-
 def save_failed_run(layout: Layout, run: BuildRun) -> None:
     """A failed run cannot be written into the published warehouse (it stays byte-identical): keep it aside
     and record it in meta.build_runs with the next published build."""
     layout.root.mkdir(parents=True, exist_ok=True)
     with layout.failed_runs.open("a") as f:
-        f.write(json.dumps(asdict(run), default=str) + "\n")
+        f.write(run_to_json(run) + "\n")
 
 
 def load_failed_runs(layout: Layout) -> list[BuildRun]:
     if not layout.failed_runs.is_file():
         return []
-    runs = []
-    for line in layout.failed_runs.read_text().splitlines():
-        if line.strip():
-            data = json.loads(line)
-            for key in ("started_at", "finished_at"):
-                data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
-            data["raw_as_of_date"] = date.fromisoformat(data["raw_as_of_date"]) if data.get("raw_as_of_date") \
-                else None
-            runs.append(BuildRun(**{k: v for k, v in data.items() if k in BUILD_RUNS_COLUMNS}))
-    return runs
+    return [run_from_json(line) for line in layout.failed_runs.read_text().splitlines() if line.strip()]
 
 
 def record_build(build_file: Path, layout: Layout, run: BuildRun, files: list[FileFingerprint],

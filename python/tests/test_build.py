@@ -14,22 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from csops.build import (
-    BUILD_RUNS_COLUMNS,
-    BuildRun,
-    build_lock,
-    dbt_results,
-    dbt_runtime_error,
-    ensure_meta_tables,
-    insert_raw_files,
-    insert_run,
-    layout_for,
-    load_failed_runs,
-    publish,
-    record_build,
-    save_failed_run,
-)
+from csops.build import build_lock, layout_for, load_failed_runs, publish, record_build, save_failed_run
+from csops.build_runs import BUILD_RUNS_COLUMNS, BuildRun, ensure_meta_tables, insert_raw_files, insert_run
 from csops.cli import main
+from csops.dbt_runner import dbt_results, dbt_runtime_error
 from csops.fingerprint import fingerprint_folder
 
 pytestmark = pytest.mark.unit

@@ -8,27 +8,43 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt python/pyproject.toml | md5sum | cut -c1-12)
 
-# Demo data for `make build` (override: make build SCALE=large SEED=7)
+# Demo data for `make build` (override: make build SCALE=large SEED=7). It has its own folder:
+# `make build` never writes to CSOPS_RAW_DIR, the raw data you point at your own exports.
 SCALE ?= small
 SEED ?= 42
 AS_OF ?= 2026-11-01
+CSOPS_DEMO_DIR ?= $(CURDIR)/data/demo/raw
 
 export DBT_PROFILES_DIR := $(CURDIR)
-export CSOPS_RAW_DIR ?= $(CURDIR)/data/raw
+# The raw data `make warehouse` builds from: your exports, or else the demo data.
+export CSOPS_RAW_DIR ?= $(CSOPS_DEMO_DIR)
+# The published warehouse BI tools open; builds happen in warehouse/.build/ and replace it atomically.
 export CSOPS_WAREHOUSE ?= $(CURDIR)/warehouse/csops.duckdb
+# FULL_REFRESH=1: build from an empty file instead of a copy of the published warehouse
+FULL_REFRESH ?=
+BUILD_FLAGS := $(if $(filter-out 0 no false,$(FULL_REFRESH)),--full-refresh)
+DEMO_QUERY := select segment, count(*) as paying_customers, sum(mrr_amount) as mrr_amount from marts.dim_customers \
+	where lifecycle_status = 'paying' group by segment order by mrr_amount desc
 
 # `make test` works on its own tiny data and warehouse, never on the ones `make build` made.
 TEST_RAW_DIR := $(CURDIR)/data/tiny/raw
 TEST_WAREHOUSE := $(CURDIR)/warehouse/test.duckdb
 TEST_ENV := CSOPS_RAW_DIR=$(TEST_RAW_DIR) CSOPS_WAREHOUSE=$(TEST_WAREHOUSE)
+# `dbt docs generate` opens its warehouse for writing: it runs on a copy, so readers are never locked out.
+DOCS_COPY_DIR := $(CURDIR)/warehouse/.build/docs
 
-.PHONY: help venv data warehouse build test lint lint-sql lint-python dbt-test quality quality-test coverage pytest docs bench clean
+.PHONY: help venv data warehouse build sql test lint lint-sql lint-python dbt-test quality quality-test coverage pytest docs docs-catalog bench clean
 
 help:
-	@echo "make build   - set up .venv, generate $(SCALE) demo data, dbt build into $(CSOPS_WAREHOUSE)"
-	@echo "make warehouse CSOPS_RAW_DIR=/your/exports - dbt build on your own raw files (no demo data)"
-	@echo "make test    - lint, dbt build + tests on tiny data, pytest"
-	@echo "make quality - Great Expectations suites (gx/suites) on the warehouse; data docs in gx/uncommitted/data_docs"
+	@echo "make build   - set up .venv, generate the $(SCALE) demo data into $(CSOPS_DEMO_DIR), build and publish"
+	@echo "               $(CSOPS_WAREHOUSE) (ignores CSOPS_RAW_DIR: your exports are never touched)"
+	@echo "make warehouse CSOPS_RAW_DIR=/your/exports - build from your own raw files and publish (never writes there)"
+	@echo "               FULL_REFRESH=1: from an empty file (required when the raw data is another dataset)"
+	@echo "               (both build in warehouse/.build/, run dbt build and the GX suites, and replace the published"
+	@echo "               warehouse only if both pass; the one before is kept as *.previous.duckdb)"
+	@echo "make sql Q=\"select ...\" - query the published warehouse, read-only (never blocks a build)"
+	@echo "make test    - lint, csops build (dbt build + tests + GX) on tiny data, docs gate, pytest"
+	@echo "make quality - Great Expectations suites (gx/suites) on the published warehouse; data docs in gx/uncommitted/data_docs"
 	@echo "make lint    - sqlfluff on every SQL file, ruff on python/ and bench/"
 	@echo "make docs    - dbt docs generate (target/index.html and target/static_index.html)"
 	@echo "make bench   - time csops generate at each scale, written to bench/results.md"
@@ -46,37 +62,42 @@ $(STAMP): requirements.txt python/pyproject.toml
 	touch $@
 
 data: venv
-	$(BIN)/csops generate --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(CSOPS_RAW_DIR)
+	$(BIN)/csops generate --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(CSOPS_DEMO_DIR)
 
-build: data warehouse quality
+build: venv
+	@echo "make build builds the demo data in $(CSOPS_DEMO_DIR); make warehouse CSOPS_RAW_DIR=/your/exports builds your own"
+	$(BIN)/csops generate --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(CSOPS_DEMO_DIR)
+	CSOPS_RAW_DIR=$(CSOPS_DEMO_DIR) $(BIN)/csops build $(BUILD_FLAGS)
 	@echo
-	@echo "Warehouse ready: $(CSOPS_WAREHOUSE)"
-	@echo "  query it:  $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(CSOPS_WAREHOUSE)', read_only=True).sql('show all tables'))\""
-	@echo "  or:        duckdb $(CSOPS_WAREHOUSE)   (DuckDB CLI), then: select * from marts.dim_customers limit 10;"
+	@echo "Warehouse published: $(CSOPS_WAREHOUSE)"
+	@echo "  paying customers and their MRR by segment:"
+	@echo "    make sql Q=\"$(DEMO_QUERY)\""
+	@echo "  every build, its raw data and checks: make sql Q=\"select * from meta.build_runs order by started_at\""
 	@echo "  data quality report: $(CURDIR)/gx/uncommitted/data_docs/local_site/index.html"
 
 warehouse: venv
-	@if [ "$${CSOPS_RAW_SOURCE_MODE:-parquet}" = parquet ] && [ ! -d "$(CSOPS_RAW_DIR)" ]; then \
-		echo "error: no raw data in $(CSOPS_RAW_DIR); run make build, or set CSOPS_RAW_DIR" >&2; exit 1; fi
-	mkdir -p $(dir $(CSOPS_WAREHOUSE))
-	$(BIN)/dbt build
+	$(BIN)/csops build $(BUILD_FLAGS)
 
-test: venv lint dbt-test quality-test pytest
+sql: venv
+	@test -n "$${Q:-}" || { echo 'usage: make sql Q="select ..."  (read-only, on $(CSOPS_WAREHOUSE))' >&2; exit 2; }
+	@$(BIN)/csops sql "$$Q"
+
+test: venv lint dbt-test pytest
 
 dbt-test: venv
 	$(BIN)/csops generate --scale tiny --seed $(SEED) --as-of $(AS_OF) --out $(TEST_RAW_DIR) --quiet
-	rm -f $(TEST_WAREHOUSE)
-	mkdir -p $(dir $(TEST_WAREHOUSE))
-	$(TEST_ENV) $(BIN)/dbt build --full-refresh
+	rm -f $(TEST_WAREHOUSE) $(TEST_WAREHOUSE:.duckdb=.previous.duckdb)
+	# dbt build (every model, snapshot and test) and the GX suites in a private file, published only if both pass
+	$(TEST_ENV) $(BIN)/csops build --full-refresh --quiet
 	# every model, seed, snapshot and column described, every model with a primary-key test
 	$(TEST_ENV) $(BIN)/dbt docs generate --quiet
 	$(BIN)/csops docs-coverage
 
 coverage: venv
-	$(BIN)/dbt docs generate --quiet
+	$(MAKE) --no-print-directory docs-catalog DOCS_FLAGS=--quiet
 	$(BIN)/csops docs-coverage
 
-# Great Expectations on the warehouse `make build` made (data docs: gx/uncommitted/data_docs/local_site/index.html)
+# Great Expectations on the published warehouse (data docs: gx/uncommitted/data_docs/local_site/index.html)
 quality: venv
 	$(BIN)/csops quality --warehouse $(CSOPS_WAREHOUSE)
 
@@ -96,12 +117,19 @@ lint-python: venv
 	$(BIN)/ruff check python bench
 
 docs: venv
-	$(BIN)/dbt docs generate --static
+	$(MAKE) --no-print-directory docs-catalog DOCS_FLAGS=--static
 	@echo "Catalog: $(CURDIR)/target/static_index.html (open it in a browser; no server needed)"
+
+# the catalog of the published warehouse, read from a copy of it
+docs-catalog: venv
+	@test -f $(CSOPS_WAREHOUSE) || { echo "error: no warehouse at $(CSOPS_WAREHOUSE); run make build" >&2; exit 2; }
+	rm -rf $(DOCS_COPY_DIR) && mkdir -p $(DOCS_COPY_DIR) && cp $(CSOPS_WAREHOUSE) $(DOCS_COPY_DIR)/
+	status=0; CSOPS_WAREHOUSE=$(DOCS_COPY_DIR)/$(notdir $(CSOPS_WAREHOUSE)) $(BIN)/dbt docs generate $(DOCS_FLAGS) \
+		|| status=$$?; rm -rf $(DOCS_COPY_DIR); exit $$status
 
 bench: venv
 	$(BIN)/python bench/bench_generate.py --out bench/results.md
 
 clean:
-	rm -rf data warehouse/*.duckdb warehouse/*.wal target logs dbt_packages $(VENV) \
+	rm -rf data warehouse/*.duckdb warehouse/*.wal warehouse/.build target logs dbt_packages $(VENV) \
 		gx/uncommitted gx/expectations gx/checkpoints gx/validation_definitions gx/plugins gx/great_expectations.yml gx/.gitignore

@@ -1,4 +1,4 @@
-"""`csops` command line: `csops generate --scale tiny --seed 42 --out data/raw`."""
+"""`csops` command line: `csops generate`, `csops build`, `csops sql`, `csops quality`, ..."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _generate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
-        manifest = generate(args.scale, args.seed, args.out, args.truth_out, args.as_of, progress)
+        manifest = generate(args.scale, args.seed, args.out, args.truth_out, args.as_of, progress, force=args.force)
     finally:
         bar.close()
     rows = sum(sum(t.values()) for t in manifest["row_counts"].values())
@@ -59,6 +59,29 @@ def _quality(args: argparse.Namespace) -> int:
     return 0 if report.success else 1
 
 
+def _build(args: argparse.Namespace) -> int:
+    from .build import BuildError, BuildOptions, build, layout_for, summary
+
+    raw_mode = os.environ.get("CSOPS_RAW_SOURCE_MODE", "parquet")
+    raw_dir = args.raw_dir or os.environ.get("CSOPS_RAW_DIR")
+    if raw_mode == "parquet" and not raw_dir:
+        raise BuildError("no raw data folder: set CSOPS_RAW_DIR (or --raw-dir) to your exports "
+                         "(<dir>/<system>/<table>.parquet), or run make build for the demo")
+    options = BuildOptions(warehouse=Path(args.warehouse), raw_dir=Path(raw_dir) if raw_mode == "parquet" else None,
+                           full_refresh=args.full_refresh, dbt_vars=args.vars, gx_root=Path(args.gx_root),
+                           quiet=args.quiet, keep_build=args.keep_build)
+    run = build(options, say=lambda line: print(line, flush=True))
+    print(summary(run, layout_for(options.warehouse)))
+    return 0
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from .sql import run_query
+
+    run_query(Path(args.warehouse), args.query, as_csv=args.csv, max_rows=args.max_rows)
+    return 0
+
+
 def _docs_coverage(args: argparse.Namespace) -> int:
     from .docs_coverage import measure
 
@@ -86,14 +109,54 @@ def build_parser() -> argparse.ArgumentParser:
     sizes = ", ".join(f"{k} ({v.customers:,} customers, {v.months} months)" for k, v in SCALES.items())
     g.add_argument("--scale", default="tiny", help=f"data size: {sizes}")
     g.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    g.add_argument("--out", default="data/raw", help="folder for the raw tables (default data/raw)")
+    g.add_argument("--out", default="data/demo/raw", help="folder for the raw tables (default data/demo/raw)")
     g.add_argument("--truth-out", default=None,
                    help="folder for the ground truth (default: a 'truth' folder beside OUT)")
     g.add_argument("--as-of", default=DEFAULT_AS_OF,
                    help=f"first day of the month the export is taken; nothing happens on or after it "
                         f"(default {DEFAULT_AS_OF})")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--force", action="store_true",
+                   help="write into OUT (and the truth folder) even when csops generate did not create it; "
+                        "its <system> folders are replaced")
     g.set_defaults(func=_generate)
+
+    b = sub.add_parser(
+        "build",
+        help="build the warehouse in a private file, run the quality suites, and publish it only if both pass",
+        description="dbt build into warehouse/.build/, then the Great Expectations suites on that build; only when "
+                    "both pass, replace the published warehouse atomically (the one before is kept as "
+                    "<name>.previous.duckdb) and record the run in meta.build_runs. Incremental builds start from a "
+                    "copy of the published warehouse and are refused on raw data of another dataset. A failed "
+                    "build leaves the published warehouse unchanged and exits 1.",
+    )
+    _add_warehouse_argument(b)
+    b.add_argument("--raw-dir", default=None,
+                   help="raw Parquet folder, <dir>/<system>/<table>.parquet (default $CSOPS_RAW_DIR); "
+                        "ignored when CSOPS_RAW_SOURCE_MODE=tables")
+    b.add_argument("--full-refresh", action="store_true",
+                   help="build from an empty file (dbt --full-refresh, snapshots restarted); needed when the raw "
+                        "data is another dataset")
+    b.add_argument("--vars", default=None, help="dbt vars for this build, as YAML (dbt build --vars)")
+    b.add_argument("--gx-root", default=os.environ.get("CSOPS_GX_ROOT", "."),
+                   help="folder whose gx/ holds the GX file context and data docs (default: the current folder)")
+    b.add_argument("--quiet", action="store_true", help="do not echo dbt's output (it stays in dbt's log)")
+    b.add_argument("--keep-build", action="store_true",
+                   help="keep a failed build's private folder to inspect it (removed by the next build)")
+    b.set_defaults(func=_build)
+
+    s = sub.add_parser(
+        "sql",
+        help="run a query on the published warehouse, read-only, and print the result",
+        description="Open the warehouse read-only (it never blocks a build or another reader), run QUERY and "
+                    "print the result as a table, or as CSV with --csv.",
+    )
+    _add_warehouse_argument(s)
+    s.add_argument("query", help='SQL, e.g. "select * from marts.dim_customers limit 5"')
+    s.add_argument("--csv", action="store_true", help="print CSV (header, then every row) instead of a table")
+    s.add_argument("--max-rows", type=int, default=None,
+                   help="rows to show in the table (default: DuckDB's 20, the first and last ten; --csv prints all)")
+    s.set_defaults(func=_sql)
 
     e = sub.add_parser(
         "evaluate-identity",
@@ -102,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "identity map the generator wrote. Exits 1 when below the targets.",
     )
     _add_warehouse_argument(e)
-    e.add_argument("--truth", default="data/truth", help="ground-truth folder (default data/truth)")
+    e.add_argument("--truth", default="data/demo/truth", help="ground-truth folder (default data/demo/truth)")
     e.add_argument("--min-precision", type=float, default=0.99)
     e.add_argument("--min-recall", type=float, default=0.97)
     e.set_defaults(func=_evaluate_identity)
@@ -132,13 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; an expected failure (CsopsError) is one line on stderr and exit code 2."""
+    """Run one command; an expected failure (CsopsError) is one line on stderr and its exit code (2, or 1)."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except CsopsError as e:
+        sys.stdout.flush()
         print(f"csops {args.command}: error: {e}", file=sys.stderr)
-        return 2
+        return e.exit_code
 
 
 if __name__ == "__main__":

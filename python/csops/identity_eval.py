@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import CsopsError
+from .warehouse import connect_read_only
 
 # warehouse source_table -> truth (system, source_table)
 TRUTH_TABLES = {
@@ -61,7 +62,7 @@ def evaluate(warehouse: str | Path, truth: str | Path) -> list[Score]:
     identity = truth / "identity_map.parquet"
     if not identity.is_file():
         raise IdentityEvalError(f"no ground truth at {identity}; generate data with csops generate first")
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect_read_only(warehouse)
     con.execute(f"create temp view truth as select * from read_parquet('{identity.as_posix()}')")
     mapping = " union all ".join(
         f"select '{w}' as source_table, '{s}' as truth_system, '{t}' as truth_table"

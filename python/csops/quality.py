@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from .errors import CsopsError
+from .warehouse import connect_read_only
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_GX_ROOT = REPO  # GX keeps its file context in <root>/gx
@@ -163,7 +164,7 @@ def run(warehouse: str | os.PathLike, gx_root: str | os.PathLike = DEFAULT_GX_RO
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     source = context.data_sources.add_or_update_pandas(name="csops_warehouse")
     outcomes: list[Outcome] = []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         for spec in specs:
             try:
                 df = _plain(con.execute(spec.query).df())

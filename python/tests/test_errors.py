@@ -54,7 +54,10 @@ def one_line_error(capsys, argv: list[str], command: str) -> str:
     (["quality", "--warehouse", "/nonexistent/w.duckdb"], "no warehouse at /nonexistent/w.duckdb"),
     (["docs-coverage", "--target", "/nonexistent"], "/nonexistent/manifest.json not found"),
     (["generate", "--as-of", "2026-11-15", "--out", "/nonexistent/raw"], "first day of a month"),  # no bar drawn
-], ids=["evaluate-identity", "quality", "docs-coverage", "generate"])
+    (["sql", "--warehouse", "/nonexistent/w.duckdb", "select 1"], "no warehouse at /nonexistent/w.duckdb"),
+    (["build", "--warehouse", "/nonexistent/w.duckdb", "--raw-dir", "/nonexistent/raw"],
+     "no raw data folder at /nonexistent/raw"),
+], ids=["evaluate-identity", "quality", "docs-coverage", "generate", "sql", "build"])
 def test_cli_says_what_is_missing_in_one_line(capsys, argv, says):
     assert says in one_line_error(capsys, argv, argv[0])
 

@@ -44,6 +44,36 @@ def _write(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
 
 
+MANIFEST = "_manifest.json"
+WRITTEN_BY = "csops generate"
+_LEGACY_TRUTH_README = "# Ground truth (never read by any dbt model)"
+
+
+def written_by_generate(folder: Path) -> bool:
+    """True when `folder` holds a _manifest.json csops generate wrote (or, for a truth folder written
+    before truth folders had one, its README)."""
+    manifest = folder / MANIFEST
+    try:
+        data = json.loads(manifest.read_text())
+    except (OSError, ValueError):
+        data = None
+    if isinstance(data, dict):
+        # manifests written before "written_by" existed still have these keys
+        return data.get("written_by") == WRITTEN_BY or {"scale", "seed", "row_counts"} <= set(data)
+    readme = folder / "README.md"
+    return readme.is_file() and readme.read_text().startswith(_LEGACY_TRUTH_README)
+
+
+def check_ours(folder: Path, what: str) -> None:
+    """Refuse to write into an existing, non-empty folder csops generate did not create (it replaces files)."""
+    if not folder.is_dir():
+        return
+    contents = [p for p in folder.iterdir() if not p.name.startswith(".csops-generate-")]
+    if contents and not written_by_generate(folder):
+        raise GenerateError(f"the {what} folder {folder} is not empty and was not written by csops generate "
+                            f"(no {MANIFEST}); choose another folder, or pass --force to replace its contents")
+
+
 def _check_dir(path: Path, what: str) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -76,17 +106,22 @@ def validate_arguments(scale: str, seed: int, as_of: str) -> str:
 
 
 def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.PathLike | None = None,
-             as_of: str = DEFAULT_AS_OF, progress: Callable[[str, int], None] | None = None) -> dict:
+             as_of: str = DEFAULT_AS_OF, progress: Callable[[str, int], None] | None = None,
+             force: bool = False) -> dict:
     """Write the raw tables and the ground truth; return the manifest (row counts per table).
 
     `progress(label, units)` is called as work completes: one unit per table, plus one per
-    customer whose product events have been generated.
+    customer whose product events have been generated. Without `force`, an existing non-empty
+    output or truth folder without csops generate's `_manifest.json` is refused (GenerateError).
     """
     as_of = validate_arguments(scale, seed, as_of)
     out = Path(out)
     truth = Path(truth_out) if truth_out else out.parent / "truth"
     if truth.resolve() == out.resolve() or out.resolve() in truth.resolve().parents:
         raise GenerateError(f"the truth folder {truth} must be outside the raw data folder {out}")
+    if not force:
+        check_ours(out, "output")
+        check_ours(truth, "truth")
     _check_dir(out, "output")
     _check_dir(truth, "truth")
     tick = progress or (lambda label, units: None)
@@ -127,15 +162,15 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
         emit(em.cs_platform())
         emit(em.community())
 
-        manifest = {"scale": scale, "seed": seed, "as_of": as_of, "customers": world.n,
+        manifest = {"written_by": WRITTEN_BY, "scale": scale, "seed": seed, "as_of": as_of, "customers": world.n,
                     "months": world.months, "flaw_rates": config.FLAW_RATES, "row_counts": counts}
-        (stage / "_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        (stage / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         for system in SYSTEMS:
             target = out / system
             if target.exists():
                 shutil.rmtree(target)
             (stage / system).rename(target)
-        (stage / "_manifest.json").replace(out / "_manifest.json")
+        (stage / MANIFEST).replace(out / MANIFEST)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -150,4 +185,5 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
         "  failed payment retries); a customer can churn, come back and churn again\n"
         "- identity_map.parquet: which true customer each source record belongs to\n"
     )
+    (truth / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest

@@ -33,7 +33,7 @@ TEST_ENV := CSOPS_RAW_DIR=$(TEST_RAW_DIR) CSOPS_WAREHOUSE=$(TEST_WAREHOUSE)
 # `dbt docs generate` opens its warehouse for writing: it runs on a copy, so readers are never locked out.
 DOCS_COPY_DIR := $(CURDIR)/warehouse/.build/docs
 
-.PHONY: help venv data warehouse build sql test lint lint-sql lint-python dbt-test quality quality-test coverage pytest docs docs-catalog bench clean
+.PHONY: help venv data warehouse build sql readme test lint lint-sql lint-python dbt-test quality quality-test coverage pytest docs docs-catalog bench clean
 
 help:
 	@echo "make build   - set up .venv, generate the $(SCALE) demo data into $(CSOPS_DEMO_DIR), build and publish"
@@ -46,6 +46,7 @@ help:
 	@echo "make test    - lint, csops build (dbt build + tests + GX) on tiny data, docs gate, pytest"
 	@echo "make quality - Great Expectations suites (gx/suites) on the published warehouse; data docs in gx/uncommitted/data_docs"
 	@echo "make lint    - sqlfluff on every SQL file, ruff on python/ and bench/"
+	@echo "make readme  - rewrite the README figures that come from the project (test counts, benchmark, tables)"
 	@echo "make docs    - dbt docs generate (target/index.html and target/static_index.html)"
 	@echo "make bench   - time csops generate at each scale, written to bench/results.md"
 	@echo "make clean   - remove generated data, warehouses, dbt target and .venv"
@@ -92,6 +93,13 @@ dbt-test: venv
 	# every model, seed, snapshot and column described, every model with a primary-key test
 	$(TEST_ENV) $(BIN)/dbt docs generate --quiet
 	$(BIN)/csops docs-coverage
+	# the README's figures that come from the project (test counts, benchmark, raw tables, truth) are current
+	$(BIN)/csops readme-facts --check
+
+# rewrite those README figures (after dbt parse or build has written target/manifest.json)
+readme: venv
+	$(TEST_ENV) $(BIN)/dbt parse --quiet
+	$(BIN)/csops readme-facts --write
 
 coverage: venv
 	$(MAKE) --no-print-directory docs-catalog DOCS_FLAGS=--quiet

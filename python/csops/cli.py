@@ -92,6 +92,24 @@ def _docs_coverage(args: argparse.Namespace) -> int:
     return 0 if cov.ok else 1
 
 
+def _readme_facts(args: argparse.Namespace) -> int:
+    from . import readme_facts
+
+    root = Path(args.root)
+    facts = readme_facts.compute(root, Path(args.target) / "manifest.json" if args.target else None)
+    readme = root / "README.md"
+    if args.write:
+        stale = readme_facts.write(readme, facts)
+        print(f"README.md: {len(stale)} block(s) rewritten" + (f" ({', '.join(stale)})" if stale else ""))
+        return 0
+    stale = readme_facts.check(readme, facts)
+    if stale:
+        print(f"README.md is stale in: {', '.join(stale)}; run make readme", file=sys.stderr)
+        return 1
+    print(f"README.md facts up to date ({len(facts)} blocks)")
+    return 0
+
+
 def _add_warehouse_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", default=os.environ.get("CSOPS_WAREHOUSE", "warehouse/csops.duckdb"),
                         help="DuckDB warehouse file (default $CSOPS_WAREHOUSE or warehouse/csops.duckdb)")
@@ -191,6 +209,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--target", default="target", help="dbt target folder (default target)")
     c.set_defaults(func=_docs_coverage)
+
+    r = sub.add_parser(
+        "readme-facts",
+        help="check (or rewrite) the README figures that come from the project",
+        description="README.md marks generated blocks with <!-- facts:NAME --> ... <!-- /facts:NAME -->: test "
+                    "counts (dbt manifest, pytest collection), the generator benchmark (bench/results.md), the raw "
+                    "tables and the truth folder (the generator). --check (default) exits 1 when a block is stale.",
+    )
+    r.add_argument("--write", action="store_true", help="rewrite the stale blocks instead of checking them")
+    r.add_argument("--root", default=".", help="the project folder (default: the current folder)")
+    r.add_argument("--target", default=None, help="dbt target folder with manifest.json (default <root>/target)")
+    r.set_defaults(func=_readme_facts)
     return parser
 
 

@@ -64,7 +64,8 @@ def pytest_counts(tests_dir: Path) -> Counter:
     counts: Counter = Counter()
     for marker in MARKERS:
         out = subprocess.run(
-            [sys.executable, "-m", "pytest", str(tests_dir), "--collect-only", "-q", "-m", marker, "-p", "no:cacheprovider"],
+            [sys.executable, "-m", "pytest", str(tests_dir), "--collect-only", "-q", "-m", marker,
+             "-p", "no:cacheprovider"],
             capture_output=True, text=True, check=False,
         )
         found = re.search(r"(\d+)(?:/\d+)? tests? collected|(\d+) selected", out.stdout)
@@ -104,9 +105,10 @@ def truth_block() -> str:
 
 
 def raw_tables_block() -> str:
-    from .generator import TABLES
+    from .generator import N_TABLES, TABLES
 
-    return "".join(f"| {system} | {', '.join(f'`{t}`' for t in tables)} |\n" for system, tables in TABLES.items())
+    systems = "; ".join(f"{system}: {', '.join(tables)}" for system, tables in TABLES.items())
+    return f"The generator writes {N_TABLES} raw tables in {len(TABLES)} systems - {systems}.\n"
 
 
 def compute(root: Path, manifest_path: Path | None = None) -> dict[str, str]:

@@ -34,6 +34,17 @@ TABLES = {
     "community": ("members", "posts", "event_attendance"),
 }
 N_TABLES = sum(len(t) for t in TABLES.values())
+# The ground truth's files (never read by any dbt model), described once: for the truth folder's own
+# README and for README.md (csops readme-facts).
+TRUTH_FILES = {
+    "customers": "one row per true customer: its ids in CRM, billing and product, segment, currency, signup, "
+                 "trial and conversion, reactivations, true churn date",
+    "health_monthly": "latent health (0..1), true monthly churn hazard and whether billing was paused, "
+                      "per customer-month",
+    "churn_events": "every churn (voluntary at the end of the paid period, involuntary after failed payment "
+                    "retries); a customer can churn, come back and churn again",
+    "identity_map": "which true customer each source record belongs to",
+}
 
 
 class GenerateError(CsopsError):
@@ -177,13 +188,9 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
     for name, table in em.truth().items():
         _write(table, truth / f"{name}.parquet")
     (truth / "README.md").write_text(
-        "# Ground truth (never read by any dbt model)\n\n"
+        f"{_LEGACY_TRUTH_README}\n\n"
         f"Generated with scale={scale}, seed={seed}, as_of={as_of}.\n\n"
-        "- customers.parquet: one row per true customer, its ids in CRM, billing and product, true churn date\n"
-        "- health_monthly.parquet: latent health (0..1) and true monthly churn hazard per customer-month\n"
-        "- churn_events.parquet: every churn (voluntary at the end of the paid period, involuntary after\n"
-        "  failed payment retries); a customer can churn, come back and churn again\n"
-        "- identity_map.parquet: which true customer each source record belongs to\n"
+        + "".join(f"- {name}.parquet: {description}\n" for name, description in TRUTH_FILES.items())
     )
     (truth / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest

@@ -217,7 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "counts (dbt manifest, pytest collection), the generator benchmark (bench/results.md), the raw "
                     "tables and the truth folder (the generator). --check (default) exits 1 when a block is stale.",
     )
-    r.add_argument("--write", action="store_true", help="rewrite the stale blocks instead of checking them")
+    mode = r.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="exit 1 when a block is stale (the default)")
+    mode.add_argument("--write", action="store_true", help="rewrite the stale blocks instead of checking them")
     r.add_argument("--root", default=".", help="the project folder (default: the current folder)")
     r.add_argument("--target", default=None, help="dbt target folder with manifest.json (default <root>/target)")
     r.set_defaults(func=_readme_facts)

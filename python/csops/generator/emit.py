@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -11,9 +10,9 @@ import pyarrow as pa
 
 from . import config as C
 from . import text as T
-from .world import World, add_months
+from .helpers import SECONDS_PER_DAY, add_months, dates, epoch, nullable_iso, rng_stream, strs, ts
+from .world import World
 
-SECONDS_PER_DAY = 86_400
 FEATURES = (
     # key, name, category, is_core, release month offset from the window start (0 = always there)
     ("dashboard_viewed", "Dashboard viewed", "analytics", True, 0),
@@ -61,39 +60,6 @@ TITLES = ("Head of Operations", "VP Customer Success", "Data Analyst", "CFO", "D
 SEGMENT_LABEL = {"smb": "SMB", "mid_market": "Mid-Market", "enterprise": "Enterprise"}
 
 
-def _rng(seed: int, name: str) -> np.random.Generator:
-    return np.random.default_rng([seed, zlib.crc32(name.encode())])
-
-
-def ts(seconds: np.ndarray) -> pa.Array:
-    """UTC timestamps (ms) from epoch seconds (float or int); negative means null."""
-    s = np.asarray(seconds, dtype=np.float64)
-    ms = np.round(s * 1000).astype(np.int64)
-    return pa.array(ms, type=pa.timestamp("ms"), mask=s < 0)
-
-
-def epoch(seconds: np.ndarray) -> pa.Array:
-    """Stripe-style integer epoch seconds; negative means null."""
-    s = np.asarray(seconds, dtype=np.int64)
-    return pa.array(s, type=pa.int64(), mask=s < 0)
-
-
-def dates(days: np.ndarray) -> pa.Array:
-    d = np.asarray(days, dtype=np.int64)
-    return pa.array(d.astype(np.int32), type=pa.date32(), mask=d < 0)
-
-
-def strs(values: np.ndarray) -> pa.Array:
-    return pa.array(np.asarray(values, dtype=object), type=pa.string())
-
-
-def nullable_iso(seconds: np.ndarray, offsets: np.ndarray) -> pa.Array:
-    s = np.asarray(seconds, dtype=np.int64)
-    out = T.iso_with_offset(np.maximum(s, 0), offsets).astype(object)
-    out[s < 0] = None
-    return strs(out)
-
-
 @dataclass
 class RawTable:
     system: str
@@ -112,7 +78,7 @@ class Emitter:
         self._entities()
 
     def rng(self, name: str) -> np.random.Generator:
-        return _rng(self.seed, name)
+        return rng_stream(self.seed, name)
 
     # ------------------------------------------------------------------ entities
     def _entities(self) -> None:

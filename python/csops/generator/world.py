@@ -14,41 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import config as C
-
-DAY = np.timedelta64(1, "D")
-
-
-def day_number(d: np.datetime64 | str) -> int:
-    return int(np.datetime64(d, "D").astype(np.int64))
-
-
-def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
-    """Add whole months to day numbers, keeping the day of month (callers keep it <= 28)."""
-    d = np.asarray(days).astype("datetime64[D]")
-    m = d.astype("datetime64[M]")
-    dom = (d - m.astype("datetime64[D]")).astype(np.int64)
-    return ((m + np.asarray(months)).astype("datetime64[D]").astype(np.int64) + dom).astype(np.int64)
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-class Rows:
-    """Columns collected in chunks and concatenated once."""
-
-    def __init__(self, *names: str) -> None:
-        self._parts: dict[str, list[np.ndarray]] = {n: [] for n in names}
-
-    def add(self, **cols: np.ndarray) -> None:
-        n = {len(np.atleast_1d(v)) for v in cols.values()}
-        assert len(n) == 1, f"ragged chunk: {n}"
-        assert set(cols) == set(self._parts), f"columns {set(cols) ^ set(self._parts)}"
-        for k, v in cols.items():
-            self._parts[k].append(np.atleast_1d(v))
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {k: (np.concatenate(v) if v else np.array([])) for k, v in self._parts.items()}
+from .helpers import Rows, add_months, sigmoid
 
 
 @dataclass

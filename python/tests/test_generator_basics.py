@@ -168,7 +168,7 @@ def test_a_failed_run_keeps_the_previous_data(tiny, tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("csops.generator.Emitter.support", boom)
+    monkeypatch.setattr("csops.generator.systems.support.emit", boom)
     with pytest.raises(RuntimeError):
         generate("tiny", 99, out, tmp_path / "truth")
     assert digests(out) == before

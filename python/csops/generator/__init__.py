@@ -20,9 +20,9 @@ from ..errors import CsopsError
 from . import config
 from .config import DEFAULT_AS_OF, SCALES
 from .export import ChunkedTable, Export
+from .simulation import simulate
 from .systems import MODULES
 from .truth import TRUTH_FILES, truth_tables
-from .world import simulate
 
 SYSTEMS = tuple(m.SYSTEM for m in MODULES)
 TABLES = {m.SYSTEM: m.TABLES for m in MODULES}

@@ -12,6 +12,7 @@ import zlib
 import numpy as np
 import pyarrow as pa
 
+from . import config as C
 from . import text as T
 
 SECONDS_PER_DAY = 86_400
@@ -29,6 +30,11 @@ def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
     m = d.astype("datetime64[M]")
     dom = (d - m.astype("datetime64[D]")).astype(np.int64)
     return ((m + np.asarray(months)).astype("datetime64[D]").astype(np.int64) + dom).astype(np.int64)
+
+
+def per_segment(segment: np.ndarray, table: dict) -> np.ndarray:
+    """A per-segment parameter (a config table keyed by segment name) for every customer."""
+    return np.array([table[s] for s in C.SEGMENTS])[segment]
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ subscription per test customer, and a third of the customers without their CRM a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -24,9 +25,43 @@ TABLES = ("customers", "plans", "subscriptions", "subscription_items", "subscrip
           "payments", "fx_rates")
 
 
+# The catalogue: one plan per tier, interval and currency.
+PLAN_ROWS = [(t, iv, c) for t in C.PLAN_TIERS for iv in ("month", "year") for c in C.CURRENCIES]
+PLAN_IDS = np.asarray([f"plan_{t}_{iv}ly_{c.lower()}" for t, iv, c in PLAN_ROWS], dtype=object)
+
+
+def plan_id(tier: np.ndarray, annual: np.ndarray, currency: np.ndarray) -> np.ndarray:
+    """The plan of each (tier index, annual, currency index)."""
+    return PLAN_IDS[(np.asarray(tier) * 2 + np.asarray(annual).astype(int)) * 3 + np.asarray(currency)]
+
+
+@dataclass(frozen=True)
+class InternalCustomers:
+    """The internal test customers (one per CRM test account), each with one free subscription."""
+
+    ids: np.ndarray
+    created: np.ndarray  # epoch seconds; their subscription starts then too
+
+
 def emit(ctx: Export) -> Iterator[RawTable]:
-    """customers, plans, subscriptions and their items and pauses, invoices, payments and fx rates."""
-    w, e, rng = ctx.w, ctx.entities, ctx.rng(SYSTEM)
+    """The tables in TABLES order, from the system's one stream."""
+    rng = ctx.rng(SYSTEM)
+    customers, tests = _customers(ctx, rng)
+    yield customers
+    yield _plans(ctx, rng)
+    sub_ids = T.ids("sub_", len(ctx.w.subs["customer"]) + len(tests.ids), 9, 12)
+    yield _subscriptions(ctx, rng, tests, sub_ids)
+    yield _subscription_items(ctx, rng, tests, sub_ids)
+    yield _subscription_pauses(ctx, rng, sub_ids)
+    inv_ids = T.ids("in_", len(ctx.w.invoices["customer"]), 11, 12)
+    yield _invoices(ctx, rng, sub_ids, inv_ids)
+    yield _payments(ctx, rng, inv_ids)
+    yield _fx_rates(ctx, rng)
+
+
+def _customers(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, InternalCustomers]:
+    """One billing customer per customer (a third without their CRM id), plus the test customers."""
+    w, e = ctx.w, ctx.entities
     n = w.n
     assert ctx.crm is not None, "the crm system runs first"
     n_test = len(ctx.crm.test_ids)
@@ -54,34 +89,34 @@ def emit(ctx: Export) -> Iterator[RawTable]:
     }
     ctx.identity("billing", "customers", cust_ids, np.concatenate([np.arange(n), np.full(n_test, -1)]),
                   np.concatenate([np.full(n, "customer", dtype=object), np.full(n_test, "internal", dtype=object)]))
-    yield ctx.table("billing", "customers", cols)
+    return ctx.table("billing", "customers", cols), InternalCustomers(test_ids, created[n:])
 
-    # plans
-    plan_rows = [(t, iv, c) for t in C.PLAN_TIERS for iv in ("month", "year") for c in C.CURRENCIES]
-    tier_i = np.array([C.PLAN_TIERS.index(p[0]) for p in plan_rows])
-    cur_i = np.array([C.CURRENCIES.index(p[2]) for p in plan_rows])
-    ann = np.array([p[1] == "year" for p in plan_rows])
-    plan_ids = np.asarray([f"plan_{t}_{iv}ly_{c.lower()}" for t, iv, c in plan_rows], dtype=object)
+
+def _plans(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """The plan catalogue at list prices (never re-synced)."""
+    tier_i = np.array([C.PLAN_TIERS.index(p[0]) for p in PLAN_ROWS])
+    cur_i = np.array([C.CURRENCIES.index(p[2]) for p in PLAN_ROWS])
+    ann = np.array([p[1] == "year" for p in PLAN_ROWS])
     cols = {
-        "id": plan_ids,
-        "product_name": np.asarray([f"{C.COMPANY_NAME} {t.capitalize()}" for t, _, _ in plan_rows], dtype=object),
-        "tier": np.asarray([p[0] for p in plan_rows], dtype=object),
-        "interval": np.asarray([p[1] for p in plan_rows], dtype=object),
-        "currency": np.asarray([p[2].lower() for p in plan_rows], dtype=object),
+        "id": PLAN_IDS,
+        "product_name": np.asarray([f"{C.COMPANY_NAME} {t.capitalize()}" for t, _, _ in PLAN_ROWS], dtype=object),
+        "tier": np.asarray([p[0] for p in PLAN_ROWS], dtype=object),
+        "interval": np.asarray([p[1] for p in PLAN_ROWS], dtype=object),
+        "currency": np.asarray([p[2].lower() for p in PLAN_ROWS], dtype=object),
         "unit_amount": unit_amount_minor(tier_i, cur_i, ann),
-        "active": np.ones(len(plan_rows), bool),
-        "created": epoch(np.full(len(plan_rows), (w.month_start[0] - 30) * SECONDS_PER_DAY)),
-        "_loaded_at": ctx.loaded_at(rng, None, len(plan_rows)),
+        "active": np.ones(len(PLAN_ROWS), bool),
+        "created": epoch(np.full(len(PLAN_ROWS), (ctx.w.month_start[0] - 30) * SECONDS_PER_DAY)),
+        "_loaded_at": ctx.loaded_at(rng, None, len(PLAN_ROWS)),
     }
-    yield ctx.table("billing", "plans", cols, dup_rate=0)
+    return ctx.table("billing", "plans", cols, dup_rate=0)
 
-    def plan_id(tier, annual, currency):
-        return plan_ids[(np.asarray(tier) * 2 + np.asarray(annual).astype(int)) * 3 + np.asarray(currency)]
 
-    # subscriptions (+ one free internal subscription per test customer)
+def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustomers, sub_ids: np.ndarray) -> RawTable:
+    """The simulated subscriptions as they stand at the as-of date (status, current period), plus one
+    free internal subscription per test customer."""
+    w, e = ctx.w, ctx.entities
     s = w.subs
-    ns = len(s["customer"])
-    sub_ids = T.ids("sub_", ns + n_test, 9, 12)
+    ns, n_test, test_ids = len(s["customer"]), len(tests.ids), tests.ids
     trial_start = np.where(s["trial_end"] >= 0, s["created"], -1)
     annual = s["annual"]
     anchor = np.where(s["start"] >= 0, s["start"], s["created"])
@@ -104,26 +139,30 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "status": np.concatenate([status, np.full(n_test, "active", dtype=object)]),
         "currency": np.char.lower(np.concatenate([np.array(C.CURRENCIES)[s["currency"]],
                                                   np.full(n_test, "USD")]).astype(str)),
-        "created": epoch(np.concatenate([s["created"] * SECONDS_PER_DAY + sec, created[n:]])),
+        "created": epoch(np.concatenate([s["created"] * SECONDS_PER_DAY + sec, tests.created])),
         "start_date": epoch(np.concatenate([np.where(s["start"] >= 0, s["start"] * SECONDS_PER_DAY, -1),
-                                            created[n:]])),
+                                            tests.created])),
         "trial_start": epoch(np.concatenate([np.where(trial_start >= 0, trial_start * SECONDS_PER_DAY + sec,
                                                       -1), np.full(n_test, -1)])),
         "trial_end": epoch(np.concatenate([np.where(s["trial_end"] >= 0, s["trial_end"] * SECONDS_PER_DAY,
                                                     -1), np.full(n_test, -1)])),
-        "current_period_start": epoch(np.concatenate([per_start * SECONDS_PER_DAY, created[n:]])),
-        "current_period_end": epoch(np.concatenate([per_end * SECONDS_PER_DAY, created[n:] + 30 * 86_400])),
+        "current_period_start": epoch(np.concatenate([per_start * SECONDS_PER_DAY, tests.created])),
+        "current_period_end": epoch(np.concatenate([per_end * SECONDS_PER_DAY, tests.created + 30 * 86_400])),
         "cancel_at_period_end": np.concatenate([(s["canceled"] >= 0) & (s["ended"] < 0), np.zeros(n_test, bool)]),
         "canceled_at": epoch(np.concatenate([np.where(s["canceled"] >= 0, s["canceled"] * SECONDS_PER_DAY
                                                       + sec, -1), np.full(n_test, -1)])),
         "ended_at": epoch(np.concatenate([np.where(s["ended"] >= 0, s["ended"] * SECONDS_PER_DAY, -1),
                                           np.full(n_test, -1)])),
-        "_loaded_at": np.concatenate([ctx.loaded_at(rng, None, ns + n_test)]),
+        "_loaded_at": ctx.loaded_at(rng, None, ns + n_test),
     }
-    yield ctx.table("billing", "subscriptions", cols)
+    return ctx.table("billing", "subscriptions", cols)
 
-    # subscription items: one row per period of constant plan, seats and discount
-    it = w.items
+
+def _subscription_items(ctx: Export, rng: np.random.Generator, tests: InternalCustomers,
+                        sub_ids: np.ndarray) -> RawTable:
+    """One row per period of constant plan, seats and discount; the test subscriptions' items are free."""
+    ns, n_test = len(ctx.w.subs["customer"]), len(tests.ids)
+    it = ctx.w.items
     ni = len(it["customer"])
     item_ids = T.ids("si_", ni + n_test, 10, 12)
     disc_end = np.where(it["discount_pct"] > 0, it["discount_end"] * SECONDS_PER_DAY, -1)
@@ -131,21 +170,23 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "id": item_ids,
         "subscription_id": np.concatenate([sub_ids[it["subscription"]], sub_ids[ns:]]),
         "plan_id": np.concatenate([plan_id(it["tier"], it["annual"], it["currency"]),
-                                   np.full(n_test, plan_ids[6], dtype=object)]),
+                                   np.full(n_test, PLAN_IDS[6], dtype=object)]),
         "quantity": np.concatenate([it["quantity"], np.ones(n_test, np.int64)]),
         "unit_amount": np.concatenate([it["unit_amount"], np.full(n_test, 3500)]),
         "discount_percent": pa.array(np.concatenate([it["discount_pct"], np.full(n_test, 100)]).astype(float),
                                      mask=np.concatenate([it["discount_pct"] <= 0, np.zeros(n_test, bool)])),
         "discount_end": epoch(np.concatenate([disc_end, np.full(n_test, -1)])),
-        "started_at": epoch(np.concatenate([it["start"] * SECONDS_PER_DAY, created[n:]])),
+        "started_at": epoch(np.concatenate([it["start"] * SECONDS_PER_DAY, tests.created])),
         "ended_at": epoch(np.concatenate([np.where(it["end"] >= 0, it["end"] * SECONDS_PER_DAY, -1),
                                           np.full(n_test, -1)])),
         "_loaded_at": ctx.loaded_at(rng, None, ni + n_test),
     }
-    yield ctx.table("billing", "subscription_items", cols)
+    return ctx.table("billing", "subscription_items", cols)
 
-    # pauses: billing stops between paused_at and resumes_at (a scheduled date, possibly ahead)
-    ps = w.pauses
+
+def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray) -> RawTable:
+    """Billing stops between paused_at and resumes_at (a scheduled date, possibly ahead)."""
+    ps = ctx.w.pauses
     npz = len(ps["subscription"])
     paused_at = ps["start"] * SECONDS_PER_DAY
     cols = {
@@ -155,12 +196,14 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "resumes_at": epoch(ps["end"] * SECONDS_PER_DAY),
         "_loaded_at": ctx.loaded_at(rng, paused_at - rng.integers(86_400, 10 * 86_400, npz), npz),
     }
-    yield ctx.table("billing", "subscription_pauses", cols)
+    return ctx.table("billing", "subscription_pauses", cols)
 
-    # invoices
+
+def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_ids: np.ndarray) -> RawTable:
+    """The simulated invoices; enterprise annual invoices are due in 30 days, the others at once."""
+    w, e = ctx.w, ctx.entities
     iv = w.invoices
     nv = len(iv["customer"])
-    inv_ids = T.ids("in_", nv, 11, 12)
     inv_created = iv["day"] * SECONDS_PER_DAY + rng.integers(0, 3_600, nv)
     net_terms = (w.segment[iv["customer"]] == 2) & iv["annual"]
     paid = iv["status"] == "paid"
@@ -178,9 +221,13 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "currency": np.char.lower(np.array(C.CURRENCIES)[iv["currency"]]),
         "_loaded_at": ctx.loaded_at(rng, inv_created + np.where(paid, 86_400 * 3, 0), nv),
     }
-    yield ctx.table("billing", "invoices", cols)
+    return ctx.table("billing", "invoices", cols)
 
-    p = w.payments
+
+def _payments(ctx: Export, rng: np.random.Generator, inv_ids: np.ndarray) -> RawTable:
+    """Every payment attempt (charge), failed ones with a failure code."""
+    e = ctx.entities
+    p = ctx.w.payments
     npay = len(p["invoice"])
     pay_at = p["day"] * SECONDS_PER_DAY + rng.integers(3_600, 20_000, npay)
     fail_code = np.where(p["succeeded"], None,
@@ -198,9 +245,12 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "attempt_count": p["attempt"],
         "_loaded_at": ctx.loaded_at(rng, pay_at, npay),
     }
-    yield ctx.table("billing", "payments", cols)
+    return ctx.table("billing", "payments", cols)
 
-    # fx rates: daily, a gentle random walk around the start rates
+
+def _fx_rates(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """Daily USD rates from a month before the window: a gentle random walk around the start rates."""
+    w = ctx.w
     days = np.arange(w.month_start[0] - 31, w.as_of)
     nd = len(days)
     rows_cur, rows_day, rows_rate = [], [], []
@@ -217,4 +267,4 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "rate": np.concatenate(rows_rate),
         "_loaded_at": ctx.loaded_at(rng, (fx_day + 1) * SECONDS_PER_DAY, len(fx_day)),
     }
-    yield ctx.table("billing", "fx_rates", cols, dup_rate=0)
+    return ctx.table("billing", "fx_rates", cols, dup_rate=0)

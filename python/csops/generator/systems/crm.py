@@ -28,19 +28,30 @@ SEGMENT_LABEL = {"smb": "SMB", "mid_market": "Mid-Market", "enterprise": "Enterp
 
 @dataclass(frozen=True)
 class CrmAccounts:
-    """The CRM accounts other systems refer to besides the customers' own (Entities.crm_id)."""
+    """The CRM accounts besides the customers' own (Entities.crm_id), for the contacts and other systems."""
 
     child_ids: np.ndarray  # subsidiaries' accounts
     child_parent: np.ndarray  # the customer each subsidiary belongs to
     child_domain: np.ndarray
+    duplicate_ids: np.ndarray  # accounts sales created twice
+    duplicate_of: np.ndarray  # the customer each duplicate belongs to
     prospect_ids: np.ndarray
     prospect_domain: np.ndarray
     test_ids: np.ndarray  # internal test accounts
 
 
 def emit(ctx: Export) -> Iterator[RawTable]:
-    """accounts, users, contacts and opportunities; publishes the accounts others refer to as ctx.crm."""
-    w, e, rng = ctx.w, ctx.entities, ctx.rng(SYSTEM)
+    """accounts (publishing ctx.crm), users, contacts and opportunities, from the system's one stream."""
+    rng = ctx.rng(SYSTEM)
+    yield _accounts(ctx, rng)
+    yield _users(ctx, rng)
+    yield _contacts(ctx, rng)
+    yield _opportunities(ctx, rng)
+
+
+def _accounts(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """Customers, their subsidiaries, duplicates, prospects and internal test accounts."""
+    w, e = ctx.w, ctx.entities
     n = w.n
     seg = np.array(C.SEGMENTS)[w.segment]
     cust = np.arange(n)
@@ -73,10 +84,11 @@ def emit(ctx: Export) -> Iterator[RawTable]:
     domains = np.concatenate([v[2] for v in groups.values()])
     total = len(who)
     acct_id = np.concatenate([e.crm_id, T.ids("0015e0001", total - n, 5, 9, upper=True)])
-    ctx.crm = accounts = CrmAccounts(
+    ctx.crm = CrmAccounts(
         child_ids=acct_id[n:n + len(child_parent)], child_parent=child_parent,
-        child_domain=domains[n:n + len(child_parent)], prospect_ids=acct_id[kinds == "prospect"],
-        prospect_domain=domains[kinds == "prospect"], test_ids=acct_id[kinds == "internal"])
+        child_domain=domains[n:n + len(child_parent)], duplicate_ids=acct_id[kinds == "duplicate_account"],
+        duplicate_of=dups, prospect_ids=acct_id[kinds == "prospect"], prospect_domain=domains[kinds == "prospect"],
+        test_ids=acct_id[kinds == "internal"])
     known = who >= 0
     w_idx = np.maximum(who, 0)
     created_day = np.where(known, w.signup_day[w_idx] - rng.integers(10, 120, total),
@@ -117,9 +129,12 @@ def emit(ctx: Export) -> Iterator[RawTable]:
     }
     truth_customer = np.where(kinds == "prospect", -1, who)
     ctx.identity("crm", "accounts", acct_id, np.where(kinds == "internal", -1, truth_customer), kinds)
-    yield ctx.table("crm", "accounts", cols)
+    return ctx.table("crm", "accounts", cols)
 
-    # users (CSMs, managers, digital CS, account executives)
+
+def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """CRM users: the CSMs (digital CS for smb), 3 CS managers and 5 account executives."""
+    w, e = ctx.w, ctx.entities
     n_csm = len(e.csm_users)
     u_seg = np.asarray([u[0] for u in e.csm_users] + ["all"] * 8, dtype=object)
     role = np.asarray(["Digital CS" if u[0] == "smb" else "CSM" for u in e.csm_users]
@@ -139,12 +154,19 @@ def emit(ctx: Export) -> Iterator[RawTable]:
                                      np.full(nu, -300)),
         "_loaded_at": ctx.loaded_at(rng, None, nu),
     }
-    yield ctx.table("crm", "users", cols)
+    return ctx.table("crm", "users", cols)
 
-    # contacts: the first people of each customer (the same people use the product)
+
+def _contacts(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """The first people of each customer (the same people use the product), one at each subsidiary and
+    duplicate account, and one per prospect."""
+    w, e, accounts = ctx.w, ctx.entities, ctx.crm
+    assert accounts is not None
+    cust = np.arange(w.n)
+    child_parent, dups, n_prospects = accounts.child_parent, accounts.duplicate_of, e.n_prospects
     c_who = np.concatenate([np.repeat(cust, e.n_contacts), child_parent, dups])
     c_acct = np.concatenate([np.repeat(e.crm_id, e.n_contacts), accounts.child_ids,
-                             acct_id[kinds == "duplicate_account"]])
+                             accounts.duplicate_ids])
     c_j = np.concatenate([np.arange(e.n_contacts.sum()) - np.repeat(np.cumsum(e.n_contacts)
                                                                         - e.n_contacts, e.n_contacts),
                           50 + np.arange(len(child_parent)), np.zeros(len(dups), np.int64)])
@@ -177,9 +199,14 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "_loaded_at": ctx.loaded_at(rng, None, nc),
     }
     ctx.identity("crm", "contacts", contact_id, c_who_all, np.where(c_who_all >= 0, "customer", "prospect"))
-    yield ctx.table("crm", "contacts", cols)
+    return ctx.table("crm", "contacts", cols)
 
-    # opportunities
+
+def _opportunities(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """The simulated opportunities (new business, expansions, renewals), then the prospects' pipeline
+    (open or lost new business)."""
+    w, e, accounts = ctx.w, ctx.entities, ctx.crm
+    assert accounts is not None
     o = w.opportunities
     no = len(o["customer"])
     kind_label = {"new_business": "New Business", "renewal": "Renewal", "expansion": "Expansion"}
@@ -191,7 +218,6 @@ def emit(ctx: Export) -> Iterator[RawTable]:
     created = np.minimum(o["created"], w.as_of - 1) * SECONDS_PER_DAY + rng.integers(0, 86_400, no)
     cur = np.array(C.CURRENCIES)[o["currency"]]
     minor = np.array([C.MINOR_UNITS[c] for c in C.CURRENCIES])[o["currency"]]
-    # prospects' pipeline: open or lost new business
     pn = len(accounts.prospect_ids)
     p_close = w.month_start[0] + rng.integers(0, w.as_of - w.month_start[0] + 120, pn)
     opp_id = T.ids("0065e0000", no + pn, 7, 9, upper=True)
@@ -208,4 +234,4 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "is_deleted": rng.random(no + pn) < 0.005,
         "_loaded_at": ctx.loaded_at(rng, None, no + pn),
     }
-    yield ctx.table("crm", "opportunities", cols)
+    return ctx.table("crm", "opportunities", cols)

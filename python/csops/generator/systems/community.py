@@ -7,6 +7,7 @@ no customer behind them (students, partners, prospects with a personal mailbox).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,9 +21,27 @@ SYSTEM = "community"
 TABLES = ("members", "posts", "event_attendance")
 
 
+@dataclass(frozen=True)
+class Members:
+    """The members the posts and the webinar registrations refer to."""
+
+    ids: np.ndarray
+    joined: np.ndarray  # epoch seconds
+    health: np.ndarray  # the mean latent health of the member's customer (0.5 without one)
+
+
 def emit(ctx: Export) -> Iterator[RawTable]:
-    """members, posts and event_attendance."""
-    w, e, rng = ctx.w, ctx.entities, ctx.rng(SYSTEM)
+    """members, posts and event_attendance, from the system's one stream."""
+    rng = ctx.rng(SYSTEM)
+    table, members = _members(ctx, rng)
+    yield table
+    yield _posts(ctx, rng, members)
+    yield _event_attendance(ctx, rng, members)
+
+
+def _members(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, Members]:
+    """Customers' people (more of them when the customer is healthy) and people with no customer."""
+    w, e = ctx.w, ctx.entities
     n = w.n
     mean_h = w.health.mean(axis=1)
     k = np.minimum(e.n_contacts, 10)
@@ -53,13 +72,16 @@ def emit(ctx: Export) -> Iterator[RawTable]:
     }
     ctx.identity("community", "members", member_ids, who_all,
                   np.where(who_all >= 0, "customer", "unknown"))
-    yield ctx.table("community", "members", cols)
-
-    # posts: healthier members post more; detractors ask more questions
-    months_left = np.maximum(1, (ctx.as_of_s - joined) / (30 * 86_400))
     hm = np.where(who_all >= 0, mean_h[np.maximum(who_all, 0)], 0.5)
+    return ctx.table("community", "members", cols), Members(member_ids, joined, hm)
+
+
+def _posts(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
+    """Healthier members post more."""
+    member_ids, joined, hm = members.ids, members.joined, members.health
+    months_left = np.maximum(1, (ctx.as_of_s - joined) / (30 * 86_400))
     n_posts = rng.poisson(0.15 * months_left * (0.3 + hm))
-    p_who = np.repeat(np.arange(nm), n_posts)
+    p_who = np.repeat(np.arange(len(member_ids)), n_posts)
     npo = len(p_who)
     posted = joined[p_who] + rng.random(npo) * (ctx.as_of_s - joined[p_who])
     posted = np.floor(posted)
@@ -73,9 +95,14 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "posted_at": ts(posted),
         "_loaded_at": ctx.loaded_at(rng, posted, npo),
     }
-    yield ctx.table("community", "posts", cols)
+    return ctx.table("community", "posts", cols)
 
-    # event attendance: a monthly webinar; registrants attend more often when healthy
+
+def _event_attendance(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
+    """A monthly webinar; registrants attend more often when healthy."""
+    w = ctx.w
+    member_ids, joined, hm = members.ids, members.joined, members.health
+    nm = len(member_ids)
     parts = []
     for m in range(w.months):
         ev_day = w.month_start[m] + 14
@@ -99,4 +126,4 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "attended": attended,
         "_loaded_at": ctx.loaded_at(rng, ev_day * SECONDS_PER_DAY, nr),
     }
-    yield ctx.table("community", "event_attendance", cols)
+    return ctx.table("community", "event_attendance", cols)

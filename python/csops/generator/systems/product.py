@@ -41,11 +41,20 @@ CORE_WEIGHTS = np.array([0.40, 0.20, 0.10, 0.12, 0.05, 0.08, 0.05])
 
 
 def emit(ctx: Export) -> Iterator[RawTable | ChunkedTable]:
-    """workspaces, users and features, then the events in chunks of customers."""
-    w, e, rng = ctx.w, ctx.entities, ctx.rng(SYSTEM)
+    """workspaces, users and features from the system's one stream, then the events in chunks of customers."""
+    rng = ctx.rng(SYSTEM)
+    yield _workspaces(ctx, rng)
+    yield _users(ctx, rng)
+    yield _features(ctx, rng)
+    yield ChunkedTable(SYSTEM, "events", _events(ctx))
+
+
+def _workspaces(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """Each customer's main workspace, a second one for a quarter of enterprise customers, free ones for
+    some prospects, and the internal test workspaces."""
+    w, e = ctx.w, ctx.entities
     n = w.n
     assert ctx.crm is not None, "the crm system runs first"
-    # a second workspace for a quarter of enterprise customers; free workspaces for some prospects
     second = np.flatnonzero((w.segment == 2) & (rng.random(n) < 0.25))
     n_test = len(ctx.crm.test_ids)
     pros = np.flatnonzero(rng.random(len(ctx.crm.prospect_ids)) < 0.2)
@@ -79,12 +88,16 @@ def emit(ctx: Export) -> Iterator[RawTable | ChunkedTable]:
         "_loaded_at": ctx.loaded_at(rng, None, nw),
     }
     ctx.identity("product", "workspaces", ws_ids, np.where(kind == "customer", owner, -1), kind)
-    yield ctx.table("product", "workspaces", cols)
+    return ctx.table("product", "workspaces", cols)
 
-    # users of the main workspace of each customer (seat holders first, same people as the contacts)
+
+def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """Users of the main workspace of each customer (seat holders first, the same people as the contacts)."""
+    w, e = ctx.w, ctx.entities
+    n = w.n
     cust = np.repeat(np.arange(n), e.n_users)
     j = np.arange(len(cust)) - np.repeat(e.first_user - e.first_user[0], e.n_users)
-    first, last, email = ctx.person(cust, j, rng)
+    _, _, email = ctx.person(cust, j, rng)
     nu = len(cust)
     created = np.minimum(w.signup_day[cust] * SECONDS_PER_DAY + np.sqrt(j) * 86_400 * 20
                          + rng.integers(0, 86_400, nu), ctx.as_of_s - 3600)
@@ -96,9 +109,12 @@ def emit(ctx: Export) -> Iterator[RawTable | ChunkedTable]:
         "created_at": ts(created),
         "_loaded_at": ctx.loaded_at(rng, None, nu),
     }
-    yield ctx.table("product", "users", cols)
+    return ctx.table("product", "users", cols)
 
-    start = w.month_start[0]
+
+def _features(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """The feature catalogue (never re-synced); some features are released during the window."""
+    start = ctx.w.month_start[0]
     cols = {
         "feature_key": np.asarray([f[0] for f in FEATURES], dtype=object),
         "feature_name": np.asarray([f[1] for f in FEATURES], dtype=object),
@@ -107,8 +123,7 @@ def emit(ctx: Export) -> Iterator[RawTable | ChunkedTable]:
         "released_on": dates(add_months(np.full(len(FEATURES), start), np.array([f[4] for f in FEATURES]))),
         "_loaded_at": ctx.loaded_at(rng, None, len(FEATURES)),
     }
-    yield ctx.table("product", "features", cols, dup_rate=0)
-    yield ChunkedTable(SYSTEM, "events", _events(ctx))
+    return ctx.table("product", "features", cols, dup_rate=0)
 
 
 def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:

@@ -47,11 +47,17 @@ class Tickets:
 
 
 def emit(ctx: Export) -> Iterator[RawTable]:
-    """organizations and tickets; publishes the tickets as ctx.tickets for the CSAT survey."""
-    w, e, rng = ctx.w, ctx.entities, ctx.rng(SYSTEM)
+    """organizations and tickets (publishing ctx.tickets for the CSAT survey), from the system's one stream."""
+    rng = ctx.rng(SYSTEM)
+    yield _organizations(ctx, rng)
+    yield _tickets(ctx, rng)
+
+
+def _organizations(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """One organisation per customer; some have a second (re-created) one; subsidiaries often have one."""
+    w, e = ctx.w, ctx.entities
     n = w.n
     assert ctx.crm is not None, "the crm system runs first"
-    # one organisation per customer; some have a second (re-created) org; children often have one
     second = np.flatnonzero(rng.random(n) < 0.05)
     kids = np.flatnonzero(rng.random(len(ctx.crm.child_parent)) < 0.5)
     org_cust = np.concatenate([np.arange(n), second, ctx.crm.child_parent[kids]])
@@ -78,9 +84,12 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "_loaded_at": ctx.loaded_at(rng, None, no),
     }
     ctx.identity("support", "organizations", org_ids, org_cust, np.full(no, "customer", dtype=object))
-    yield ctx.table("support", "organizations", cols)
+    return ctx.table("support", "organizations", cols)
 
-    # tickets: volume and severity follow (low) health
+
+def _tickets(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """Tickets from signup on while the customer is live; volume and severity follow (low) health."""
+    w, e = ctx.w, ctx.entities
     seg_rate = w.by_segment(C.TICKETS_PER_MONTH)
     alive_m = w.active_by_month | (w.signup_day[:, None] <= w.month_start[None, 1:]) & (
         w.signup_day[:, None] >= w.month_start[None, :-1])
@@ -143,4 +152,4 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "_loaded_at": ctx.loaded_at(rng, updated, nt),
     }
     ctx.tickets = Tickets(ids=ticket_ids, customer=cust, solved=solved, is_solved=is_solved, health=h)
-    yield ctx.table("support", "tickets", cols)
+    return ctx.table("support", "tickets", cols)

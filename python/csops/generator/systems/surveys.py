@@ -28,8 +28,15 @@ CSAT_COMMENTS = ("Quick and helpful.", "Solved my issue.", "Took too long.", "St
 
 
 def emit(ctx: Export) -> Iterator[RawTable]:
-    """nps_responses and csat_responses (the latter on support's tickets)."""
-    w, e, rng = ctx.w, ctx.entities, ctx.rng(SYSTEM)
+    """nps_responses and csat_responses (the latter on support's tickets), from the system's one stream."""
+    rng = ctx.rng(SYSTEM)
+    yield _nps_responses(ctx, rng)
+    yield _csat_responses(ctx, rng)
+
+
+def _nps_responses(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """The relationship NPS survey, each quarter, answered by customers' people live at the time."""
+    w, e = ctx.w, ctx.entities
     quarters = range(0, w.months, 3)
     rate = w.by_segment(C.NPS_PER_QUARTER)
     parts = []
@@ -68,8 +75,12 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "_loaded_at": ctx.loaded_at(rng, submitted, nr),
     }
     ctx.identity("surveys", "nps_responses", resp_ids, who, np.full(nr, "customer", dtype=object))
-    yield ctx.table("surveys", "nps_responses", cols)
+    return ctx.table("surveys", "nps_responses", cols)
 
+
+def _csat_responses(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """A third of the solved tickets get a rating, 1 to 5, that follows latent health."""
+    e = ctx.entities
     tickets = ctx.tickets
     assert tickets is not None, "the support system runs first"
     pick_ = tickets.is_solved & (rng.random(len(tickets.ids)) < 0.35)
@@ -89,4 +100,4 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "submitted_at": nullable_iso(submitted, np.zeros(nc, np.int64)),
         "_loaded_at": ctx.loaded_at(rng, submitted, nc),
     }
-    yield ctx.table("surveys", "csat_responses", cols)
+    return ctx.table("surveys", "csat_responses", cols)

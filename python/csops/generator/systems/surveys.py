@@ -1,7 +1,7 @@
 """Surveys (Qualtrics-like): relationship NPS responses and post-ticket CSAT responses.
 
 Customers' people answer the quarterly NPS survey with scores that follow latent health (a few
-invalid ones from a form bug); a third of solved tickets get a CSAT rating, again following health.
+invalid ones from a form bug); about a third of solved tickets get a CSAT rating, again following health.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _nps_responses(ctx: Export, rng: np.random.Generator) -> RawTable:
 
 
 def _csat_responses(ctx: Export, rng: np.random.Generator) -> RawTable:
-    """A third of the solved tickets get a rating, 1 to 5, that follows latent health."""
+    """About a third (35%) of the solved tickets get a rating, 1 to 5, that follows latent health."""
     e = ctx.entities
     tickets = ctx.tickets
     assert tickets is not None, "the support system runs first"

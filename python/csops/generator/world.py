@@ -19,6 +19,9 @@ from .helpers import per_segment
 
 @dataclass
 class World:
+    """What the simulation returns and every system exports a view of: per customer (N), per
+    customer-month (N, M), and the ledgers (dicts of equal-length columns)."""
+
     seed: int
     scale: C.Scale
     as_of: int  # day number; nothing in the raw data happens on or after it
@@ -29,14 +32,11 @@ class World:
     has_trial: np.ndarray
     converts: np.ndarray
     paid_start_day: np.ndarray
-    anchor_dom: np.ndarray  # billing anchor day of month, 1..28
-    annual: np.ndarray
     health: np.ndarray  # (N, M) latent health in 0..1, one value per calendar month
     hazard: np.ndarray  # (N, M) true monthly churn hazard
     seats_by_month: np.ndarray  # (N, M) seats paid for at the end of the month (0 when not paying)
     active_by_month: np.ndarray  # (N, M) a live subscription at the end of the month (paying or paused)
     paused_by_month: np.ndarray  # (N, M) billing paused that month
-    tier_by_month: np.ndarray
     subs: dict[str, np.ndarray] = field(default_factory=dict)
     items: dict[str, np.ndarray] = field(default_factory=dict)
     invoices: dict[str, np.ndarray] = field(default_factory=dict)

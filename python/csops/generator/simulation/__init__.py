@@ -55,9 +55,8 @@ def simulate(scale: C.Scale, seed: int, as_of: str) -> World:
     return World(
         seed=seed, scale=scale, as_of=cal.as_of_day, month_start=cal.month_start, segment=s.segment,
         currency=s.currency, signup_day=s.signup_day, has_trial=conv.has_trial, converts=conv.converts,
-        paid_start_day=conv.paid_start, anchor_dom=conv.anchor, annual=book.annual, health=lh.health,
-        hazard=lh.hazard, seats_by_month=book.seats_by_month, active_by_month=book.active_by_month,
-        paused_by_month=book.paused_by_month, tier_by_month=book.tier_by_month,
+        paid_start_day=conv.paid_start, health=lh.health, hazard=lh.hazard, seats_by_month=book.seats_by_month,
+        active_by_month=book.active_by_month, paused_by_month=book.paused_by_month,
         subs=book.subscriptions(cal.n_months), items=book.subscription_items(), pauses=book.pauses.arrays(),
         invoices=book.invoices.arrays(), payments=book.payments.arrays(), opportunities=book.opps.arrays(),
         churns=book.churns.arrays(),

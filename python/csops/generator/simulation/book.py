@@ -83,7 +83,6 @@ class Book:
         self.seats_by_month = np.zeros((n, n_months), np.int32)
         self.active_by_month = np.zeros((n, n_months), bool)
         self.paused_by_month = np.zeros((n, n_months), bool)
-        self.tier_by_month = np.zeros((n, n_months), np.int8)
 
     def price(self, who: np.ndarray, annual: np.ndarray | bool | None = None) -> np.ndarray:
         """List price per seat (minor units, per month or per year) of the current plan of `who`."""
@@ -120,12 +119,11 @@ class Book:
         self.close_items(who, day)
 
     def record_month(self, m: int, paused: np.ndarray) -> None:
-        """What the month ends with: seats paid for, live subscriptions, paused ones, plan tiers."""
+        """What the month ends with: seats paid for, live subscriptions, paused ones."""
         paying = self.state == PAYING
         self.seats_by_month[:, m] = np.where(paying, self.seats, 0)
         self.active_by_month[:, m] = paying
         self.paused_by_month[:, m] = paused & paying
-        self.tier_by_month[:, m] = self.tier
 
     def subscriptions(self, n_months: int) -> dict[str, np.ndarray]:
         """The subscriptions as World.subs: one entry per subscription, in creation order."""

@@ -40,7 +40,7 @@ class Entities:
     true_churn_day: np.ndarray  # day of the churn that ended the last subscription, -1 if none
     prospect_name: np.ndarray  # companies in the CRM only (never signed up)
     prospect_slug: np.ndarray
-    csm_users: list[tuple[str, int, int]]  # (segment, number within the segment, number overall)
+    csm_segments: list[str]  # the segment each CSM covers, in the order of their user ids
     user_ids: np.ndarray  # CRM user ids: the CSMs, then 3 CS managers and 5 account executives
 
     @property
@@ -81,16 +81,14 @@ def draw_entities(w: World, rng: np.random.Generator) -> Entities:
     n_users = np.ceil(max_seats * 1.2).astype(np.int64) + 1
 
     # CSMs: per segment, enough to cover the book; smb is pooled under digital-CS owners.
-    users, owner = [], np.empty(n, dtype=object)
-    k = 0
+    csm_segments: list[str] = []
+    owner = np.empty(n, dtype=object)
     for s in C.SEGMENTS:
         hit = np.flatnonzero(seg == s)
         n_csm = max(1, int(np.ceil(len(hit) / C.ACCOUNTS_PER_CSM[s])))
-        for j in range(n_csm):
-            users.append((s, j, k))
-            k += 1
-        owner[hit] = rng.integers(0, n_csm, len(hit)) + (k - n_csm)
-    user_ids = T.ids("0055e0000", len(users) + 8, 4, 9, upper=True)
+        csm_segments += [s] * n_csm
+        owner[hit] = rng.integers(0, n_csm, len(hit)) + (len(csm_segments) - n_csm)
+    user_ids = T.ids("0055e0000", len(csm_segments) + 8, 4, 9, upper=True)
 
     return Entities(
         name=names[:n], slug=slugs[:n], domain=T.join(slugs[:n], tld), country=country, currency_code=cur,
@@ -99,7 +97,7 @@ def draw_entities(w: World, rng: np.random.Generator) -> Entities:
         workspace_id=T.ids("ws_", n, 3, 10), org_id=360_000_000_000 + np.arange(n, dtype=np.int64) * 7 + 1,
         seats0=seats0, n_users=n_users, first_user=np.concatenate([[0], np.cumsum(n_users)[:-1]]) + 1_000_001,
         owner=user_ids[owner.astype(np.int64)], true_churn_day=_true_churn_day(w), prospect_name=names[n:],
-        prospect_slug=slugs[n:], csm_users=users, user_ids=user_ids,
+        prospect_slug=slugs[n:], csm_segments=csm_segments, user_ids=user_ids,
     )
 
 

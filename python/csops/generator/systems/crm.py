@@ -135,9 +135,9 @@ def _accounts(ctx: Export, rng: np.random.Generator) -> RawTable:
 def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
     """CRM users: the CSMs (digital CS for smb), 3 CS managers and 5 account executives."""
     w, e = ctx.w, ctx.entities
-    n_csm = len(e.csm_users)
-    u_seg = np.asarray([u[0] for u in e.csm_users] + ["all"] * 8, dtype=object)
-    role = np.asarray(["Digital CS" if u[0] == "smb" else "CSM" for u in e.csm_users]
+    n_csm = len(e.csm_segments)
+    u_seg = np.asarray(e.csm_segments + ["all"] * 8, dtype=object)
+    role = np.asarray(["Digital CS" if s == "smb" else "CSM" for s in e.csm_segments]
                       + ["CS Manager"] * 3 + ["Account Executive"] * 5, dtype=object)
     nu = n_csm + 8
     first, last = T.person_names(rng.integers(0, 5000, nu), np.arange(nu))

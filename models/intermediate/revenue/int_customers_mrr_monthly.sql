@@ -109,8 +109,9 @@ final as (
         customer_months.month_start_date,
         customer_months.first_paid_month,
         coalesce(totals.has_live_subscription, false) as has_live_subscription,
-        cast(coalesce(totals.mrr_amount, 0) as decimal(18, 2)) as mrr_amount,
-        cast(coalesce(totals.paid_in_month_mrr_amount, 0) as decimal(18, 2)) as paid_in_month_mrr_amount,
+        -- the one rounding of MRR to the cent: the customer-month (items are summed exactly)
+        {{ csops.money_rounded('coalesce(totals.mrr_amount, 0)') }} as mrr_amount,
+        {{ csops.money_rounded('coalesce(totals.paid_in_month_mrr_amount, 0)') }} as paid_in_month_mrr_amount,
         {{ dbt.datediff('customer_months.first_paid_month', 'customer_months.month_start_date', 'month') }}
             as months_since_first_paid
     from customer_months

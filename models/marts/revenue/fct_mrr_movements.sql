@@ -38,14 +38,24 @@ subscription_endings as (
 
 ),
 
--- a month in which billing ended one of the customer's subscriptions for not paying
+-- a month in which billing ended one of the customer's subscriptions for not paying, or in
+-- which its first written-off service period started (revenue ends there when only paid
+-- periods count: mrr_recognition_basis = paid_invoices)
 involuntary_months as (
 
-    select distinct
+    select
         customer_id,
         ended_month_start_date as month_start_date
     from subscription_endings
     where end_type = 'involuntary'
+
+    union
+
+    select
+        customer_id,
+        written_off_month_start_date as month_start_date
+    from subscription_endings
+    where end_type = 'involuntary' and written_off_month_start_date is not null
 
 ),
 

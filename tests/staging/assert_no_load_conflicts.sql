@@ -16,7 +16,9 @@
 with
 
 {% for system, table, model, key in tables -%}
-    {%- set key_column = adapter.get_columns_in_relation(ref(model))[0].name if execute else 'null' %}
+    {#- no columns when the staging view is not built yet (sqlfluff compiling on a fresh warehouse) -#}
+    {%- set columns = adapter.get_columns_in_relation(ref(model)) if execute else [] %}
+    {%- set key_column = columns[0].name if columns else 'null' %}
     {{ system }}__{{ table }} as (
 
         select

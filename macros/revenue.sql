@@ -19,15 +19,34 @@
     {%- endif -%}
 {%- endmacro %}
 
-{# The item's MRR at the instant, if it were live then: list MRR less the discount still running. #}
+{#
+    Money: computed exactly, rounded once. Item values (list MRR, MRR after discount) are
+    decimal(38, 10), never rounded; the one rounding to the cent happens at the customer-month
+    (int_customers_mrr_monthly: closing and paid-in-month MRR) or at the renewal
+    (fct_renewals: ARR), with csops.money_rounded. Every total above that grain is a sum of
+    rounded amounts, and every movement a difference of them, so the bridge balances to the cent.
+    (DuckDB divides decimals in double precision: a quotient is cast back to decimal(38, 10) at
+    once, which keeps it exact to ten places.)
+#}
+{% macro money_exact(expression) -%}
+    cast({{ expression }} as decimal(38, 10))
+{%- endmacro %}
+
+{# The one rounding of money to the cent (half away from zero), as decimal(18, 2). #}
+{% macro money_rounded(expression) -%}
+    cast(round({{ expression }}, 2) as decimal(18, 2))
+{%- endmacro %}
+
+{#
+    The item's MRR at the instant, if it were live then: list MRR less the discount still running,
+    exact (decimal(38, 10), not rounded): discount_pct has two decimals, so the product is exact.
+#}
 {% macro item_mrr_at(item, instant, side='just_before') -%}
     {%- set running = '>=' if side == 'just_before' else '>' -%}
-    {{ item }}.list_mrr_amount * (
-        1 - case
-            when {{ item }}.discount_pct > 0
-                and ({{ item }}.discount_ends_at is null or {{ item }}.discount_ends_at {{ running }} {{ instant }})
-                then {{ item }}.discount_pct / 100.0
-            else 0
-        end
-    )
+    {{ csops.money_exact(
+        item ~ '.list_mrr_amount * (100 - case'
+        ~ ' when ' ~ item ~ '.discount_pct > 0'
+        ~ ' and (' ~ item ~ '.discount_ends_at is null or ' ~ item ~ '.discount_ends_at ' ~ running ~ ' ' ~ instant ~ ')'
+        ~ ' then ' ~ item ~ '.discount_pct else 0 end) * 0.01'
+    ) }}
 {%- endmacro %}

@@ -47,6 +47,7 @@ mrr_churn_recognition: {kind: choice, allowed: [end_of_period, cancellation]}
 mrr_same_month_start_and_cancel: {kind: choice, allowed: [new_and_churn, ignore]}
 mrr_zero_without_cancellation_is_churn: {kind: boolean}
 mrr_paused_subscriptions: {kind: choice, allowed: [zero, keep]}
+mrr_recognition_basis: {kind: choice, allowed: [paid_invoices, subscription_items]}
 expose_personal_data: {kind: boolean, optional: true, default: false}
     {%- endset -%}
     {{ return(fromyaml(rules_yaml)) }}

@@ -1,8 +1,12 @@
 """MRR, movements, NRR and GRR computed in plain Python from a hand-written billing fixture, compared
 with what the dbt models make of the same fixture.
 
-The fixture replaces the billing subscriptions of the tiny data set with five customers whose
-stories are written out below; everything else (CRM, fx rates, plans) is the tiny data.
+The fixture replaces the billing subscriptions of the tiny data set with seven customers whose
+stories are written out below, and their invoices (a paid one for every service period, except
+where a story says otherwise); everything else (CRM, fx rates, plans) is the tiny data.
+
+Money is recomputed with Python's Decimal and rounded once, half up, per customer-month: the
+marts must match to the cent.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -60,8 +65,15 @@ ITEMS = [
     Item("cus_e", "sub_e", "plan_starter_monthly_usd", 2, d("2026-04-05"), d("2026-04-25")),
     # F: pauses billing from 5 March to 5 May (no MRR while paused; still a live customer)
     Item("cus_f", "sub_f", "plan_growth_monthly_usd", 6, d("2025-10-01")),
+    # G: converts from a trial, but its only invoice is never paid (written off); billing ends it.
+    # Not revenue (mrr_recognition_basis = paid_invoices): no new MRR, no churn.
+    Item("cus_g", "sub_g", "plan_starter_monthly_usd", 4, d("2026-02-01"), d("2026-03-10"), trial_end=d("2026-02-10")),
 ]
 PAUSES = [("sub_f", d("2026-03-05"), d("2026-05-05"))]
+# subscriptions whose every invoice was written off (uncollectible)
+UNPAID = {"sub_g"}
+CUSTOMERS = ["cus_a", "cus_b", "cus_c", "cus_d", "cus_e", "cus_f", "cus_g"]
+CENT = Decimal("0.01")
 
 
 def month_starts(first: date, last: date) -> list[date]:
@@ -80,7 +92,7 @@ def expected_state(prices: dict[str, tuple[float, int, str]], rates: dict[str, f
         close = close_of(m)
         for it in ITEMS:
             paid_from = max(it.start, it.trial_end) if it.trial_end else it.start
-            live = paid_from < close and (it.end is None or it.end >= close)
+            live = paid_from < close and (it.end is None or it.end >= close) and it.subscription not in UNPAID
             out.setdefault(it.customer, {}).setdefault(m, False)
             out[it.customer][m] |= live
     return out
@@ -91,39 +103,51 @@ def close_of(m: date) -> datetime:
     return datetime.combine(min(nxt, AS_OF + timedelta(days=1)), datetime.min.time())
 
 
-def expected_mrr(prices: dict[str, tuple[float, int, str]], rates: dict[str, float]) -> dict[str, dict[date, float]]:
-    """Customer -> month -> MRR at the month's close, by the definitions in the model docs."""
+def list_mrr(it: Item, prices, rates) -> Decimal:
+    """Seats x price / months per interval, converted; exact to ten places (as the models keep it)."""
+    unit_minor, interval_months, currency = prices[it.plan]
+    rate = Decimal(str(rates[currency])).quantize(Decimal("0.000001"))
+    return (Decimal(it.seats * unit_minor) / 100 / (interval_months * rate)).quantize(Decimal("1e-10"))
+
+
+def rounded(x: Decimal) -> Decimal:
+    """The one rounding: to the cent, half away from zero."""
+    return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def expected_mrr(prices, rates) -> dict[str, dict[date, Decimal]]:
+    """Customer -> month -> MRR at the month's close, by the definitions in the model docs, rounded once."""
     months = month_starts(date(2025, 9, 1), AS_OF)
-    out: dict[str, dict[date, float]] = {}
+    out: dict[str, dict[date, Decimal]] = {}
     for m in months:
         nxt = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
         close = datetime.combine(min(nxt, AS_OF + timedelta(days=1)), datetime.min.time())
         for it in ITEMS:
-            unit, interval_months, currency = prices[it.plan]
             paid_from = max(it.start, it.trial_end) if it.trial_end else it.start
-            live = paid_from < close and (it.end is None or it.end >= close)
+            live = paid_from < close and (it.end is None or it.end >= close) and it.subscription not in UNPAID
             paused = any(sub == it.subscription and start < close <= end for sub, start, end in PAUSES)
             live = live and not paused
             disc = it.discount_pct if it.discount_pct and (it.discount_end is None or it.discount_end >= close) else 0
-            mrr = it.seats * unit / interval_months / rates[currency] * (1 - disc / 100) if live else 0.0
-            out.setdefault(it.customer, {}).setdefault(m, 0.0)
+            mrr = list_mrr(it, prices, rates) * (100 - Decimal(str(disc))) / 100 if live else Decimal(0)
+            out.setdefault(it.customer, {}).setdefault(m, Decimal(0))
             out[it.customer][m] += mrr
-    return out
+    return {c: {m: rounded(v) for m, v in by_month.items()} for c, by_month in out.items()}
 
 
 def paid_in_month(customer: str, m: date, prices) -> bool:
     nxt = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
     start, end = datetime.combine(m, datetime.min.time()), datetime.combine(nxt, datetime.min.time())
-    return any(it.customer == customer and it.start < end and (it.end is None or it.end > start) for it in ITEMS)
+    return any(it.customer == customer and it.subscription not in UNPAID and it.start < end
+               and (it.end is None or it.end > start) for it in ITEMS)
 
 
-def expected_movements(mrr: dict[str, dict[date, float]], prices, live: dict[str, dict[date, bool]]
-                       ) -> dict[tuple[str, date, str], float]:
+def expected_movements(mrr: dict[str, dict[date, Decimal]], prices, rates, live: dict[str, dict[date, bool]]
+                       ) -> dict[tuple[str, date, str], Decimal]:
     out = {}
     for cust, by_month in mrr.items():
-        prev, paid_before, live_before = 0.0, False, False
+        prev, paid_before, live_before = Decimal(0), False, False
         for m in sorted(by_month):
-            cur = round(by_month[m], 2)
+            cur = by_month[m]
             if prev == 0 and cur > 0:
                 # a live customer at zero (paused) coming back expands; a churned one reactivates
                 kind = "expansion" if live_before else "reactivation" if paid_before else "new"
@@ -131,15 +155,14 @@ def expected_movements(mrr: dict[str, dict[date, float]], prices, live: dict[str
             elif prev > 0 and cur == 0:
                 out[(cust, m, "contraction" if live[cust][m] else "churn")] = prev
             elif prev > 0 and cur > prev:
-                out[(cust, m, "expansion")] = round(cur - prev, 2)
+                out[(cust, m, "expansion")] = cur - prev
             elif prev > 0 and cur < prev:
-                out[(cust, m, "contraction")] = round(prev - cur, 2)
+                out[(cust, m, "contraction")] = prev - cur
             elif prev > 0:
-                out[(cust, m, "unchanged")] = 0.0
+                out[(cust, m, "unchanged")] = Decimal(0)
             elif not live[cust][m] and paid_in_month(cust, m, prices):  # started and cancelled within the month
                 it = next(i for i in ITEMS if i.customer == cust)
-                unit, interval_months, _ = prices[it.plan]
-                amount = round(it.seats * unit / interval_months, 2)
+                amount = rounded(list_mrr(it, prices, rates))
                 out[(cust, m, "reactivation" if paid_before else "new")] = amount
                 out[(cust, m, "churn")] = amount
                 paid_before = True
@@ -161,10 +184,11 @@ def built(tiny, tmp_path_factory):
     con = duckdb.connect()
     accounts = [r[0] for r in con.execute(
         f"select distinct id from read_parquet('{tiny}/raw/crm/accounts.parquet') "
-        "where type = 'Customer' and parent_id is null and not is_deleted order by id limit 6").fetchall()]
-    crm_of = dict(zip(["cus_a", "cus_b", "cus_c", "cus_d", "cus_e", "cus_f"], accounts, strict=True))
+        f"where type = 'Customer' and parent_id is null and not is_deleted order by id limit {len(CUSTOMERS)}"
+    ).fetchall()]
+    crm_of = dict(zip(CUSTOMERS, accounts, strict=True))
     plans = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
-        f"select id, unit_amount / 100.0, case interval when 'year' then 12 else 1 end, upper(currency) "
+        f"select id, unit_amount, case interval when 'year' then 12 else 1 end, upper(currency) "
         f"from read_parquet('{tiny}/raw/billing/plans.parquet')").fetchall()}
     rates_rows = con.execute(
         f"select quote_currency, rate from read_parquet('{tiny}/raw/billing/fx_rates.parquet') "
@@ -175,8 +199,9 @@ def built(tiny, tmp_path_factory):
     loaded = pa.array([datetime(2026, 10, 31, 12)] * len(crm_of), pa.timestamp("ms"))
     pq.write_table(pa.table({
         "id": list(crm_of), "crm_account_id": list(crm_of.values()), "name": list(crm_of),
-        "email": [f"billing@{c}.example" for c in crm_of], "currency": ["usd"] * 6, "address_country": ["US"] * 6,
-        "created": [1_750_000_000] * 6, "deleted": [False] * 6, "_loaded_at": loaded,
+        "email": [f"billing@{c}.example" for c in crm_of], "currency": ["usd"] * len(crm_of),
+        "address_country": ["US"] * len(crm_of),
+        "created": [1_750_000_000] * len(crm_of), "deleted": [False] * len(crm_of), "_loaded_at": loaded,
     }), raw / "billing" / "customers.parquet")
 
     def epoch(x: datetime | None) -> int | None:
@@ -208,7 +233,7 @@ def built(tiny, tmp_path_factory):
     pq.write_table(pa.table({
         "id": [f"si_{i}" for i in range(k)], "subscription_id": [i.subscription for i in ITEMS],
         "plan_id": [i.plan for i in ITEMS], "quantity": [i.seats for i in ITEMS],
-        "unit_amount": [round(plans[i.plan][0] * 100) for i in ITEMS],
+        "unit_amount": [plans[i.plan][0] for i in ITEMS],
         "discount_percent": pa.array([i.discount_pct or None for i in ITEMS], pa.float64()),
         "discount_end": pa.array([epoch(i.discount_end) for i in ITEMS], pa.int64()),
         "started_at": [epoch(i.start) for i in ITEMS],
@@ -221,6 +246,34 @@ def built(tiny, tmp_path_factory):
         "paused_at": [epoch(p[1]) for p in PAUSES], "resumes_at": [epoch(p[2]) for p in PAUSES],
         "_loaded_at": pa.array([datetime(2026, 10, 31, 12)] * len(PAUSES), pa.timestamp("ms")),
     }), raw / "billing" / "subscription_pauses.parquet")
+
+    # invoices: one per service period (a month, or a year on annual plans) from the end of the
+    # trial to the end of the subscription, none while paused; paid, or written off for UNPAID
+    inv = []
+    for sub_id, s in subs.items():
+        it = next(i for i in ITEMS if i.subscription == sub_id)
+        step = plans[it.plan][1]
+        start = s["trial_end"] or s["start"]
+        stop = min(s["end"] or datetime.max, datetime.combine(AS_OF, datetime.min.time()))
+        while start < stop:
+            resume = next((e for sub, b, e in PAUSES if sub == sub_id and b <= start < e), None)
+            if resume is not None:
+                start = resume
+                continue
+            months_on = start.month - 1 + step
+            end = start.replace(year=start.year + months_on // 12, month=months_on % 12 + 1)
+            inv.append((sub_id, s["customer"], start, end, "uncollectible" if sub_id in UNPAID else "paid"))
+            start = end
+    invoices_schema = pq.read_schema(tiny / "raw" / "billing" / "invoices.parquet")
+    pq.write_table(pa.table({
+        "id": [f"in_{i}" for i in range(len(inv))], "customer_id": [v[1] for v in inv],
+        "subscription_id": [v[0] for v in inv], "status": [v[4] for v in inv],
+        "created": [epoch(v[2]) for v in inv], "due_date": [epoch(v[2]) for v in inv],
+        "period_start": [epoch(v[2]) for v in inv], "period_end": [epoch(v[3]) for v in inv],
+        "amount_due": [100] * len(inv), "amount_paid": [100 if v[4] == "paid" else 0 for v in inv],
+        "currency": ["usd"] * len(inv),
+        "_loaded_at": [datetime(2026, 10, 31, 12)] * len(inv),
+    }).select(invoices_schema.names).cast(invoices_schema), raw / "billing" / "invoices.parquet")
 
     warehouse = root / "w.duckdb"
     env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT), "CSOPS_RAW_DIR": str(raw), "CSOPS_WAREHOUSE": str(warehouse)}
@@ -236,30 +289,36 @@ def built(tiny, tmp_path_factory):
 def test_customer_mrr_matches(built):
     con, plans, rates, by_crm = built
     expected = expected_mrr(plans, rates)
-    got = {(by_crm[c], m): float(v) for c, m, v in con.execute(
+    got = {(by_crm[c], m): v for c, m, v in con.execute(
         "select customer_id, month_start_date, mrr_amount from intermediate.int_customers_mrr_monthly").fetchall()}
     for cust, months in expected.items():
+        paid_months = [mm for mm, vv in months.items() if vv > 0 or paid_in_month(cust, mm, plans)]
+        if not paid_months:  # never paid (G): no revenue history at all
+            assert not any(c == cust for c, _ in got), cust
+            continue
         for m, v in months.items():
-            first = min(mm for mm, vv in months.items() if vv > 0 or paid_in_month(cust, mm, plans))
-            if m < first:
+            if m < min(paid_months):
                 continue
-            assert got[(cust, m)] == pytest.approx(v, abs=0.01), (cust, m)
+            # to the cent: money is exact until the customer-month and rounded once there
+            assert got[(cust, m)] == v, (cust, m)
 
 
 def test_movements_match(built):
     con, plans, rates, by_crm = built
-    expected = expected_movements(expected_mrr(plans, rates), plans, expected_state(plans, rates))
-    got = {(by_crm[c], m, t): float(v) for c, m, t, v in con.execute(
+    expected = expected_movements(expected_mrr(plans, rates), plans, rates, expected_state(plans, rates))
+    got = {(by_crm[c], m, t): v for c, m, t, v in con.execute(
         "select customer_id, month_start_date, movement_type, movement_mrr_amount from marts.fct_mrr_movements"
     ).fetchall()}
     assert set(got) == set(expected)
     for key, v in expected.items():
-        assert got[key] == pytest.approx(v, abs=0.01), key
+        assert got[key] == v, key
     # the stories happened: an expansion, a discount expiring, a churn, a reactivation, a same-month blip,
     # a pause (contraction to zero while live, expansion on resumption)
     kinds = {(c, t) for c, _, t in expected}
     assert {("cus_a", "expansion"), ("cus_c", "expansion"), ("cus_c", "churn"), ("cus_d", "reactivation"),
             ("cus_e", "new"), ("cus_e", "churn"), ("cus_f", "contraction"), ("cus_f", "expansion")} <= kinds
+    # the customer who never paid has no movement at all
+    assert not any(c == "cus_g" for c, _ in kinds)
 
 
 def test_nrr_and_grr_match(built):
@@ -267,8 +326,8 @@ def test_nrr_and_grr_match(built):
     mrr = expected_mrr(plans, rates)
     for month in [date(2026, 9, 1), date(2026, 10, 1)]:
         year_ago = date(month.year - 1, month.month, 1)
-        base = {c: v.get(year_ago, 0.0) for c, v in mrr.items() if v.get(year_ago, 0.0) > 0}
-        now = {c: mrr[c].get(month, 0.0) for c in base}
+        base = {c: float(v.get(year_ago, 0)) for c, v in mrr.items() if v.get(year_ago, 0) > 0}
+        now = {c: float(mrr[c].get(month, 0)) for c in base}
         nrr = sum(now.values()) / sum(base.values())
         grr = sum(min(now[c], base[c]) for c in base) / sum(base.values())
         got_nrr, got_grr = con.execute(

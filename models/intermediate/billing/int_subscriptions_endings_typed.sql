@@ -2,7 +2,9 @@
     Every subscription of a real customer that has ended, and why: involuntary when billing
     ended it because it could not collect (an invoice of the subscription is uncollectible - the
     card kept failing through every retry), voluntary otherwise (the customer cancelled, or did
-    not renew). The MRR bridge uses it to type each churn.
+    not renew). The MRR bridge uses it to type each churn: a churn in the month billing ended a
+    subscription for not paying, or in the month its first written-off period started (where
+    revenue ends when only paid periods count), is involuntary.
 -#}
 
 with
@@ -28,9 +30,12 @@ billing_links as (
 
 written_off as (
 
-    select distinct subscription_id
+    select
+        subscription_id,
+        min(period_started_at) as written_off_from_at
     from invoices
     where collection_status = 'uncollectible'
+    group by subscription_id
 
 ),
 
@@ -41,6 +46,9 @@ final as (
         billing_links.customer_id,
         case when written_off.subscription_id is not null then 'involuntary' else 'voluntary' end as end_type,
         cast({{ dbt.date_trunc('month', 'subscriptions.ended_at') }} as date) as ended_month_start_date,
+        -- the month the first written-off service period started: with mrr_recognition_basis =
+        -- paid_invoices revenue ends there, so an involuntary churn can be booked that month
+        cast({{ dbt.date_trunc('month', 'written_off.written_off_from_at') }} as date) as written_off_month_start_date,
         subscriptions.canceled_at,
         subscriptions.ended_at
     from subscriptions

@@ -3,7 +3,9 @@
     subscription (trials included) - when they first subscribed and first paid, their billing
     customers, their MRR at the as-of month's close, the lifecycle status that follows from it,
     the month and type of their last churn (fct_mrr_movements owns what churn is), and whether a
-    cancellation is already scheduled. The customer 360 takes its customer list from here.
+    cancellation is already scheduled. A customer who subscribed but never paid (every invoice
+    written off) has no churn movement - it was never revenue - but is still lost: its churn month
+    and type are those of the subscription billing ended (int_subscriptions_endings_typed). The customer 360 takes its customer list from here.
 -#}
 
 with
@@ -89,6 +91,18 @@ current_revenue as (
 
 ),
 
+-- the latest subscription billing ended: dates and types the loss of a customer who subscribed
+-- but never paid (mrr_recognition_basis = paid_invoices: no revenue, so no churn movement)
+last_ending as (
+
+    {{ csops.deduplicate(
+        ref('int_subscriptions_endings_typed'),
+        partition_by='customer_id',
+        order_by='ended_at desc, subscription_id'
+    ) }}
+
+),
+
 last_churn as (
 
     {{ csops.deduplicate(
@@ -133,12 +147,12 @@ final as (
         case
             when coalesce(current_revenue.mrr_amount, 0) = 0 and customer_base.first_paid_at is not null
                 and not coalesce(current_revenue.has_live_subscription, false)
-                then last_churn.month_start_date
+                then coalesce(last_churn.month_start_date, last_ending.ended_month_start_date)
         end as churned_month,
         case
             when coalesce(current_revenue.mrr_amount, 0) = 0 and customer_base.first_paid_at is not null
                 and not coalesce(current_revenue.has_live_subscription, false)
-                then last_churn.churn_type
+                then coalesce(last_churn.churn_type, last_ending.end_type)
         end as churn_type,
         cancel_requests.customer_id is not null as is_cancel_scheduled,
         cancel_requests.canceled_at
@@ -146,6 +160,7 @@ final as (
     left join primary_billing_customer on customer_base.customer_id = primary_billing_customer.customer_id
     left join current_revenue on customer_base.customer_id = current_revenue.customer_id
     left join last_churn on customer_base.customer_id = last_churn.customer_id
+    left join last_ending on customer_base.customer_id = last_ending.customer_id
     left join cancel_requests on customer_base.customer_id = cancel_requests.customer_id
 
 )

@@ -54,12 +54,11 @@ final as (
         items.quantity,
         items.discount_pct,
         {{ csops.minor_to_major('items.unit_amount_minor', 'plans.currency_code') }} as unit_amount,
-        cast(
-            items.quantity * {{ csops.minor_to_major('items.unit_amount_minor', 'plans.currency_code') }}
-            / plans.billing_interval_months
-            / constant_rates.units_per_reporting_unit
-            as decimal(18, 2)
-        ) as list_mrr_amount,
+        -- exact, not rounded (csops.money_exact): rounding happens once, at the customer-month
+        {{ csops.money_exact(
+            'items.quantity * ' ~ csops.minor_to_major('items.unit_amount_minor', 'plans.currency_code')
+            ~ ' / (plans.billing_interval_months * constant_rates.units_per_reporting_unit)'
+        ) }} as list_mrr_amount,
         items.discount_ends_at,
         items.started_at,
         -- paid service starts when the trial is over

@@ -119,10 +119,11 @@ final as (
         case
             when cast(terms.term_ends_at as date) > as_of.as_of_date then cancel_requests.canceled_at
         end as canceled_at,
-        cast(arr.arr_before_amount as decimal(18, 2)) as arr_up_for_renewal_amount,
+        -- ARR is rounded once, here, from the exact item values
+        {{ csops.money_rounded('arr.arr_before_amount') }} as arr_up_for_renewal_amount,
         case
             when cast(terms.term_ends_at as date) <= as_of.as_of_date
-                then cast(arr.arr_after_amount as decimal(18, 2))
+                then {{ csops.money_rounded('arr.arr_after_amount') }}
         end as arr_after_renewal_amount,
         case
             when cast(terms.term_ends_at as date) > as_of.as_of_date then null

@@ -5,9 +5,12 @@
       new           first paid MRR of a customer who never paid before
       reactivation  paid MRR again after a month or more at zero
       expansion     MRR up (more seats, a higher plan, a discount expiring, another subscription)
-      contraction   MRR down but not to zero
-      churn         MRR down to zero - recognised when the paid period ends (mrr_churn_recognition);
-                    involuntary when billing ended a subscription that month for not paying
+      contraction   MRR down - to zero too while a subscription stays live (a pause, a 100%
+                    discount, a free plan; mrr_zero_without_cancellation_is_churn)
+      churn         MRR down to zero with no live subscription left: the customer's service
+                    ended (mrr_churn_recognition: when it ends in billing, or at the
+                    cancellation) or its last paid period ran out (mrr_recognition_basis);
+                    involuntary when billing ended a subscription for not paying that month
       unchanged     MRR the same as last month
     A customer who starts and cancels within one month has two rows, new (or reactivation) and
     churn, of the same amount (mrr_same_month_start_and_cancel = new_and_churn). MRR falling to
@@ -38,14 +41,24 @@ subscription_endings as (
 
 ),
 
--- a month in which billing ended one of the customer's subscriptions for not paying
+-- a month in which billing ended one of the customer's subscriptions for not paying, or in
+-- which its first written-off service period started (revenue ends there when only paid
+-- periods count: mrr_recognition_basis = paid_invoices)
 involuntary_months as (
 
-    select distinct
+    select
         customer_id,
         ended_month_start_date as month_start_date
     from subscription_endings
     where end_type = 'involuntary'
+
+    union
+
+    select
+        customer_id,
+        written_off_month_start_date as month_start_date
+    from subscription_endings
+    where end_type = 'involuntary' and written_off_month_start_date is not null
 
 ),
 

@@ -31,7 +31,11 @@ monthly_movements as (
         sum(case when movement_type = 'churn' then movement_mrr_amount else 0 end) as churned_mrr_amount,
         count(distinct case when movement_type = 'new' then customer_id end) as new_customers,
         count(distinct case when movement_type = 'reactivation' then customer_id end) as reactivated_customers,
-        count(distinct case when movement_type = 'churn' then customer_id end) as churned_customers
+        count(distinct case when movement_type = 'churn' then customer_id end) as churned_customers,
+        -- logo churn counts only customers who were in the opening count (MRR at last month's
+        -- close): one who started and cancelled within the month churned, but was never opening
+        count(distinct case when movement_type = 'churn' and opening_mrr_amount > 0 then customer_id end)
+            as churned_opening_customers
     from movements
     group by month_start_date
 
@@ -85,7 +89,8 @@ combined as (
         coalesce(mv.churned_mrr_amount, 0) as churned_mrr_amount,
         coalesce(mv.new_customers, 0) as new_customers,
         coalesce(mv.reactivated_customers, 0) as reactivated_customers,
-        coalesce(mv.churned_customers, 0) as churned_customers
+        coalesce(mv.churned_customers, 0) as churned_customers,
+        coalesce(mv.churned_opening_customers, 0) as churned_opening_customers
     from monthly_totals as totals
     left join monthly_movements as mv on totals.month_start_date = mv.month_start_date
     left join year_over_year as yoy on totals.month_start_date = yoy.month_start_date
@@ -108,9 +113,10 @@ final as (
         new_customers,
         reactivated_customers,
         churned_customers,
+        churned_opening_customers,
         closing_customers,
         cast(mrr_12_months_ago_amount as decimal(18, 2)) as mrr_12_months_ago_amount,
-        case when opening_customers > 0 then churned_customers * 1.0 / opening_customers end
+        case when opening_customers > 0 then churned_opening_customers * 1.0 / opening_customers end
             as logo_churn_ratio,
         case when opening_mrr_amount > 0 then (churned_mrr_amount + contraction_mrr_amount) / opening_mrr_amount end
             as gross_mrr_churn_ratio,

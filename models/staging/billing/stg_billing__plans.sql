@@ -1,3 +1,14 @@
+{#-
+    interval_count (Stripe's plan.interval_count: a quarterly plan is interval month, count 3) is
+    optional in the export - the demo data has no such column. When the raw table lacks it, or a
+    row leaves it empty, a plan bills once per interval (1), so a plan exported as month with
+    count 3 is never counted at three times its MRR when the column is there.
+-#}
+{%- set raw_columns = (adapter.get_columns_in_relation(source('billing', 'plans')) | map(attribute='name')
+    | map('lower') | list) if execute else [] -%}
+{%- set interval_count = 'cast(interval_count as integer)' if 'interval_count' in raw_columns
+    else 'cast(null as integer)' -%}
+
 with
 
 source as (
@@ -19,10 +30,11 @@ renamed as (
         trim(product_name) as product_name,
         lower(trim(tier)) as plan_tier,
         lower(trim(interval)) as billing_interval,
+        coalesce({{ interval_count }}, 1) as interval_count,
         case lower(trim(interval))
             when 'month' then 1
             when 'year' then 12
-        end as billing_interval_months,
+        end * coalesce({{ interval_count }}, 1) as billing_interval_months,
         upper(trim(currency)) as currency_code,
         {{ csops.minor_to_major('unit_amount', 'currency') }} as unit_amount,
         coalesce(active, false) as is_active,
@@ -41,6 +53,7 @@ flagged as (
             {{ csops.timestamp_after_load_reason(['created_at']) }},
             case
                 when billing_interval_months is null then 'unknown_billing_interval'
+                when interval_count < 1 then 'non_positive_interval_count'
                 when unit_amount < 0 then 'negative_unit_amount'
             end
         ) as invalid_reason

@@ -76,7 +76,9 @@ build: venv
 	@echo "  every build, its raw data and checks: make sql Q=\"select * from meta.build_runs order by started_at\""
 	@echo "  data quality report: $(CURDIR)/gx/uncommitted/data_docs/local_site/index.html"
 
+# your exports are checked against the raw contract first (CHECK_RAW_FLAGS="--skip-system community" if you have none)
 warehouse: venv
+	$(if $(filter tables,$(CSOPS_RAW_SOURCE_MODE)),,$(BIN)/csops check-raw $(CHECK_RAW_FLAGS) $(CSOPS_RAW_DIR))
 	$(BIN)/csops build $(BUILD_FLAGS)
 
 sql: venv

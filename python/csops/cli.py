@@ -110,6 +110,20 @@ def _readme_facts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_raw(args: argparse.Namespace) -> int:
+    from .check_raw import check
+
+    problems = check(Path(args.raw_dir), skip=args.skip_system or ())
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.raw_dir} against the raw contract "
+              f"(models/staging/*/_*__sources.yml)", file=sys.stderr)
+        return 1
+    print(f"{args.raw_dir} matches the raw contract")
+    return 0
+
+
 def _add_warehouse_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", default=os.environ.get("CSOPS_WAREHOUSE", "warehouse/csops.duckdb"),
                         help="DuckDB warehouse file (default $CSOPS_WAREHOUSE or warehouse/csops.duckdb)")
@@ -209,6 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--target", default="target", help="dbt target folder (default target)")
     c.set_defaults(func=_docs_coverage)
+
+    k = sub.add_parser(
+        "check-raw",
+        help="check a folder of raw exports against the raw contract before dbt runs",
+        description="Check DIR (<system>/<table>.parquet or <system>/<table>/**/*.parquet) against the raw "
+                    "contract in the sources YAML: missing systems, tables and required columns, column types, "
+                    "primary keys repeated within one _loaded_at, instants without a UTC offset, unknown "
+                    "currencies. One line per problem; exits 1 when there are problems, 2 when DIR does not exist.",
+    )
+    k.add_argument("raw_dir", metavar="DIR", help="the folder of exports, e.g. data/tiny/raw")
+    k.add_argument("--skip-system", action="append", metavar="NAME",
+                   help="a system you do not export (repeatable; crm and billing cannot be skipped)")
+    k.set_defaults(func=_check_raw)
 
     r = sub.add_parser(
         "readme-facts",

@@ -242,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check (or rewrite) the README figures that come from the project",
         description="README.md marks generated blocks with <!-- facts:NAME --> ... <!-- /facts:NAME -->: test "
                     "counts (dbt manifest, pytest collection), the generator benchmark (bench/results.md), the raw "
-                    "tables and the truth folder (the generator). --check (default) exits 1 when a block is stale.",
+                    "tables and the truth folder (the generator), the raw contract (the sources YAML). --check "
+                    "(default) exits 1 when a block is stale.",
     )
     mode = r.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="exit 1 when a block is stale (the default)")

@@ -105,8 +105,17 @@ class Sequence:
 def sequence(first, tmp_path_factory) -> Sequence:
     site = first.copy(tmp_path_factory.mktemp("sequence"))
     before = sha(site.warehouse)
-    # a var that breaks the clock: dbt builds part of the DAG into the private file, then fails
-    failed = site.build("--vars", "{revenue_as_of_date: not-a-date}")
+    # product events whose occurred_at is not a time: every var passes its check and the raw files
+    # register, dbt builds part of the DAG into the private file, then fails at the events model.
+    # A changed raw file is another dataset, so this build is a full refresh (an incremental one would
+    # be refused before dbt runs); restoring the file makes the folder the first build's dataset again.
+    events_file = site.raw / "product" / "events.parquet"
+    good_events = events_file.read_bytes()
+    events = pq.read_table(events_file)
+    pq.write_table(events.set_column(events.schema.get_field_index("occurred_at"), "occurred_at",
+                                     pa.array(["not-a-time"] * events.num_rows)), events_file)
+    failed = site.build("--full-refresh")
+    events_file.write_bytes(good_events)
     after_failed = sha(site.warehouse)
 
     # the next day's sync adds a file; the files read last time are unchanged
@@ -142,7 +151,7 @@ def open_and_close_repeatedly(warehouse: Path) -> subprocess.Popen:
 def test_a_build_that_fails_half_way_leaves_the_published_warehouse_byte_identical(sequence):
     assert sequence.failed.returncode == 1
     line = one_error_line(sequence.failed)
-    assert "dbt build failed at" in line and "int_warehouse_as_of" in line and "not-a-date" in line
+    assert "dbt build failed at" in line and "stg_product__events" in line and "not-a-time" in line
     assert f"(log: {sequence.site.root / 'logs' / 'dbt.log'})" in line
     assert f"the published warehouse {sequence.site.warehouse} is unchanged" in line
     assert sequence.after_failed == sequence.before
@@ -182,8 +191,8 @@ def test_build_runs_has_a_row_per_build_with_versions_results_and_the_raw_data(s
     assert [r["raw_data_location"] for r in runs] == [str(first.raw)] + [str(sequence.site.raw)] * 2
     first, failed, latest = runs
     assert first["is_full_refresh"] is True and first["previous_run_id"] is None
-    assert failed["dbt_error"] > 0 and "not-a-date" in failed["message"] and failed["quality_suites_passed"] is None
-    assert failed["dbt_vars"] == "{revenue_as_of_date: not-a-date}"
+    assert failed["dbt_error"] > 0 and "not-a-time" in failed["message"] and failed["quality_suites_passed"] is None
+    assert failed["dbt_pass"] > 0  # half-way: part of the DAG was built before the failure
     for run in (first, latest):
         assert run["dbt_error"] == 0 and run["dbt_pass"] > 400 and run["dbt_skip"] == 0
         assert run["quality_suites_failed"] == 0 and run["quality_suites_passed"] >= 12

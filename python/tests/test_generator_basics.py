@@ -44,6 +44,11 @@ def test_every_table_of_every_system_is_written(tiny):
     assert not list((tiny / "raw").glob("**/truth*")), "ground truth must not sit with the raw data"
 
 
+def test_the_manifest_counts_exactly_the_tables_the_system_modules_declare(tiny):
+    manifest = json.loads((tiny / "raw" / "_manifest.json").read_text())
+    assert {s: set(t) for s, t in manifest["row_counts"].items()} == {s: set(t) for s, t in TABLES.items()}
+
+
 @pytest.mark.parametrize("scale_name, fixture", [("tiny", "tiny_db"), ("small", "small_db")])
 def test_row_counts_follow_the_scale(scale_name, fixture, request):
     db = request.getfixturevalue(fixture)
@@ -168,7 +173,7 @@ def test_a_failed_run_keeps_the_previous_data(tiny, tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("csops.generator.Emitter.support", boom)
+    monkeypatch.setattr("csops.generator.systems.support.emit", boom)
     with pytest.raises(RuntimeError):
         generate("tiny", 99, out, tmp_path / "truth")
     assert digests(out) == before

@@ -7,7 +7,7 @@
     nothing is lost or silently chosen, and the conflict can only be fixed in the source system or
     the EL tool - a failing build would stop every report for a handful of records no model can
     repair.
-    Each staging model's first column is its key (<entity>_id).
+    Each staging model's first column in its YAML is its key (<entity>_id).
 -#}
 {{ config(severity='warn') }}
 
@@ -18,9 +18,10 @@
 with
 
 {% for system, table, model, key in tables -%}
-    {#- no columns yet when the staging model has not been built (sqlfluff compiling on an empty warehouse) -#}
-    {%- set columns = adapter.get_columns_in_relation(ref(model)) if execute else [] -%}
-    {%- set key_column = columns[0].name if columns else 'null' %}
+    {#- the key is the first column of the model's YAML (read from the project, not the database,
+        so the test compiles before anything is built) #}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ model) if execute else none %}
+    {%- set key_column = (node.columns.keys() | list | first) if node and node.columns else 'null' %}
     {{ system }}__{{ table }} as (
 
         select

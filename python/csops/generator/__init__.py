@@ -19,32 +19,14 @@ import pyarrow.parquet as pq
 from ..errors import CsopsError
 from . import config
 from .config import DEFAULT_AS_OF, SCALES
-from .emit import Emitter
-from .world import simulate
+from .export import ChunkedTable, Export
+from .simulation import simulate
+from .systems import MODULES
+from .truth import TRUTH_FILES, truth_tables
 
-SYSTEMS = ("crm", "billing", "product", "support", "surveys", "cs_platform", "community")
-TABLES = {
-    "crm": ("accounts", "users", "contacts", "opportunities"),
-    "billing": ("customers", "plans", "subscriptions", "subscription_items", "subscription_pauses", "invoices",
-                "payments", "fx_rates"),
-    "product": ("workspaces", "users", "features", "events"),
-    "support": ("organizations", "tickets"),
-    "surveys": ("nps_responses", "csat_responses"),
-    "cs_platform": ("activities", "check_ins"),
-    "community": ("members", "posts", "event_attendance"),
-}
+SYSTEMS = tuple(m.SYSTEM for m in MODULES)
+TABLES = {m.SYSTEM: m.TABLES for m in MODULES}
 N_TABLES = sum(len(t) for t in TABLES.values())
-# The ground truth's files (never read by any dbt model), described once: for the truth folder's own
-# README and for README.md (csops readme-facts).
-TRUTH_FILES = {
-    "customers": "one row per true customer: its ids in CRM, billing and product, segment, currency, signup, "
-                 "trial and conversion, reactivations, true churn date",
-    "health_monthly": "latent health (0..1), true monthly churn hazard and whether billing was paused, "
-                      "per customer-month",
-    "churn_events": "every churn (voluntary at the end of the paid period, involuntary after failed payment "
-                    "retries); a customer can churn, come back and churn again",
-    "identity_map": "which true customer each source record belongs to",
-}
 
 
 class GenerateError(CsopsError):
@@ -53,6 +35,23 @@ class GenerateError(CsopsError):
 
 def _write(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
+
+
+def _write_chunks(rt: ChunkedTable, path: Path, on_chunk: Callable[[int], None]) -> int:
+    """Write a chunked table chunk by chunk (`on_chunk(customers)` after each); return its row count."""
+    writer = None
+    rows = 0
+    try:
+        for chunk, customers in rt.chunks:
+            if writer is None:
+                writer = pq.ParquetWriter(path, chunk.schema, compression="zstd")
+            writer.write_table(chunk, row_group_size=1_000_000)
+            rows += chunk.num_rows
+            on_chunk(customers)
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
 
 
 MANIFEST = "_manifest.json"
@@ -138,40 +137,23 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
     tick = progress or (lambda label, units: None)
 
     world = simulate(SCALES[scale], seed, as_of)
-    em = Emitter(world, seed)
+    ctx = Export(world, seed)
     counts: dict[str, dict[str, int]] = {s: {} for s in SYSTEMS}
     # Write into a staging folder and move into place at the end: a failed run leaves the old data intact.
     stage = Path(tempfile.mkdtemp(prefix=".csops-generate-", dir=out))
     try:
-        def emit(raw_tables) -> None:
-            for rt in raw_tables:
+        for module in MODULES:
+            for rt in module.emit(ctx):
+                label = f"{rt.system}.{rt.name}"
                 (stage / rt.system).mkdir(exist_ok=True)
-                _write(rt.table, stage / rt.system / f"{rt.name}.parquet")
-                counts[rt.system][rt.name] = rt.table.num_rows
-                tick(f"{rt.system}.{rt.name}", 1)
-
-        emit(em.crm())
-        emit(em.billing())
-        emit(em.product_dims())
-        (stage / "product").mkdir(exist_ok=True)
-        writer = None
-        n_events = 0
-        try:
-            for chunk in em.product_events(on_chunk=lambda k: tick("product.events", k)):
-                if writer is None:
-                    writer = pq.ParquetWriter(stage / "product" / "events.parquet", chunk.schema,
-                                              compression="zstd")
-                writer.write_table(chunk, row_group_size=1_000_000)
-                n_events += chunk.num_rows
-        finally:
-            if writer is not None:
-                writer.close()
-        counts["product"]["events"] = n_events
-        tick("product.events", 1)
-        emit(em.support())
-        emit(em.surveys())
-        emit(em.cs_platform())
-        emit(em.community())
+                path = stage / rt.system / f"{rt.name}.parquet"
+                if isinstance(rt, ChunkedTable):
+                    counts[rt.system][rt.name] = _write_chunks(rt, path, lambda k, label=label: tick(label, k))
+                else:
+                    _write(rt.table, path)
+                    counts[rt.system][rt.name] = rt.table.num_rows
+                tick(label, 1)
+            assert tuple(counts[module.SYSTEM]) == module.TABLES, f"{module.SYSTEM} does not emit its TABLES"
 
         manifest = {"written_by": WRITTEN_BY, "scale": scale, "seed": seed, "as_of": as_of, "customers": world.n,
                     "months": world.months, "flaw_rates": config.FLAW_RATES, "row_counts": counts}
@@ -185,7 +167,7 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
-    for name, table in em.truth().items():
+    for name, table in truth_tables(ctx).items():
         _write(table, truth / f"{name}.parquet")
     (truth / "README.md").write_text(
         f"{_LEGACY_TRUTH_README}\n\n"

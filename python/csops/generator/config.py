@@ -19,7 +19,7 @@ class Scale:
     name: str
     customers: int  # organisations that sign up (trial or paid) over the window
     months: int  # months of history before the as-of date
-    events_per_sqrt_user_day: float  # product event intensity (see world.simulate_events)
+    events_per_sqrt_user_day: float  # product event intensity (see systems/product.py)
     customers_per_chunk: int  # how many customers' events are generated (and written) at once
 
 

@@ -1,0 +1,63 @@
+"""The simulation behind the demo data, phase by phase: `simulate` returns the World every raw
+system is a view of.
+
+Before the month loop (population.py): the calendar, signups, latent health, trials and conversion,
+the contracts signed. Then the first subscription of every signup and the end of lost trials
+(book.py, lifecycle.py). Then, month by month, at each customer's period start: cancellations take
+effect, new customers start paying, churned ones come back, seats and plans change, subscriptions
+pause (lifecycle.py), invoices are issued and paid or dunned (invoicing.py), customers decide to
+churn (lifecycle.py), and the month's state is recorded.
+
+All phases draw from one stream seeded with (seed, 1), in this order; vectorised over customers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import config as C
+from ..world import World
+from .book import Book
+from .invoicing import collect_payments, issue_invoices
+from .lifecycle import (
+    change_seats_and_plans,
+    decide_churn,
+    end_cancellations,
+    end_lost_trials,
+    reactivate,
+    start_pauses,
+    start_paying,
+)
+from .population import calendar, contracts, latent_health, signups, trials_and_conversion
+
+
+def simulate(scale: C.Scale, seed: int, as_of: str) -> World:
+    rng = np.random.default_rng([seed, 1])
+    cal = calendar(as_of, scale.months)
+    s = signups(rng, scale.customers, cal)
+    lh = latent_health(rng, s.segment, cal.n_months)
+    conv = trials_and_conversion(rng, s, lh.health, cal)
+    book = Book(s, conv, contracts(rng, s.segment, conv.paid_start), cal.n_months)
+    end_lost_trials(rng, book, conv, cal.as_of_day)
+
+    for m in range(cal.n_months):
+        period_start = cal.month_start[m] + conv.anchor - 1
+        h = lh.health[:, m]
+        end_cancellations(book, m, period_start)
+        start_paying(rng, book, m, cal.as_of_day)
+        reactivate(rng, book, m, period_start, h)
+        running = change_seats_and_plans(rng, book, m, period_start, h)
+        paused = start_pauses(rng, book, m, period_start, h, running)
+        collect_payments(rng, book, m, period_start, h, issue_invoices(book, m, period_start, paused), cal.as_of_day)
+        decide_churn(rng, book, m, period_start, lh.hazard, paused, cal.as_of_day)
+        book.record_month(m, paused)
+
+    return World(
+        seed=seed, scale=scale, as_of=cal.as_of_day, month_start=cal.month_start, segment=s.segment,
+        currency=s.currency, signup_day=s.signup_day, has_trial=conv.has_trial, converts=conv.converts,
+        paid_start_day=conv.paid_start, health=lh.health, hazard=lh.hazard, seats_by_month=book.seats_by_month,
+        active_by_month=book.active_by_month, paused_by_month=book.paused_by_month,
+        subs=book.subscriptions(cal.n_months), items=book.subscription_items(), pauses=book.pauses.arrays(),
+        invoices=book.invoices.arrays(), payments=book.payments.arrays(), opportunities=book.opps.arrays(),
+        churns=book.churns.arrays(),
+    )

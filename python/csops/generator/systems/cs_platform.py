@@ -1,0 +1,122 @@
+"""The CS platform (Gainsight/Vitally-like): CSM activities and structured check-ins.
+
+Onboarding sessions follow the paid start, QBRs are held for enterprise (quarterly) and mid-market
+(half-yearly) customers, more often when healthy, and check-ins record the CSM's read of the account:
+sentiment and a red/yellow/green status per axis that follow latent health with the CSM's own noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from .. import config as C
+from .. import text as T
+from ..export import Export, RawTable
+from ..helpers import SECONDS_PER_DAY, nullable_iso
+from ..world import World
+
+SYSTEM = "cs_platform"
+TABLES = ("activities", "check_ins")
+ASKS = ("More training for new hires", "Help with the API integration", "A roadmap session",
+        "Better export options", "Discount at renewal", "SSO for the whole company",
+        "Faster support responses", "Executive business review", "Custom dashboards for leadership")
+AXIS_STATUS = np.array(["red", "yellow", "green"], dtype=object)
+
+
+def emit(ctx: Export) -> Iterator[RawTable]:
+    """activities (onboarding sessions, QBRs, check-ins) and the structured check-ins, from the system's
+    one stream."""
+    w, e, rng = ctx.w, ctx.entities, ctx.rng(SYSTEM)
+    who, day, kind, check_in_month = _schedule(w, rng)
+    na = len(who)
+    at = day * SECONDS_PER_DAY + rng.integers(9 * 3600, 18 * 3600, na) - e.offset[who] * 60
+    at = np.minimum(at, ctx.as_of_s - 60)
+    act_ids = T.ids("act_", na, 16, 12)
+    minutes = np.select([kind == "qbr", kind == "onboarding_session"], [60, 45], 30) + rng.integers(-10, 20, na)
+    ci = np.flatnonzero(kind == "check_in")
+    sentiment, axes, ask = _check_in_content(rng, w.health[who[ci], check_in_month])
+    notes = np.full(na, None, dtype=object)
+    notes[ci] = T.join("Sentiment: ", sentiment.astype(str), "/5 | Adoption: ", axes["adoption"],
+                       " | Value: ", axes["value_realised"], " | Relationship: ", axes["relationship"],
+                       " | Technical fit: ", axes["technical_fit"], " | Ask: ", ask)
+    owner = e.owner[who]
+    cols = {
+        "id": act_ids,
+        "account_id": e.crm_id[who],
+        "csm_user_id": owner,
+        "activity_type": kind,
+        "occurred_at": nullable_iso(at, e.offset[who]),
+        "duration_minutes": minutes,
+        "notes": notes,
+        "_loaded_at": ctx.loaded_at(rng, at, na),
+    }
+    yield ctx.table("cs_platform", "activities", cols)
+    cols = {
+        "id": T.ids("chk_", len(ci), 17, 12),
+        "activity_id": act_ids[ci],
+        "account_id": e.crm_id[who[ci]],
+        "csm_user_id": owner[ci],
+        "checked_in_at": nullable_iso(at[ci], e.offset[who[ci]]),
+        "sentiment": sentiment,
+        "adoption_status": axes["adoption"],
+        "value_realised_status": axes["value_realised"],
+        "relationship_status": axes["relationship"],
+        "technical_fit_status": axes["technical_fit"],
+        "customer_ask": ask,
+        "_loaded_at": ctx.loaded_at(rng, at[ci], len(ci)),
+    }
+    yield ctx.table("cs_platform", "check_ins", cols)
+
+
+def _schedule(w: World, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(customer, day, kind) of every activity before the as-of date: onboarding sessions in the first
+    weeks after the paid start, QBRs, check-ins; and the month of each check-in."""
+    n = w.n
+    paying = w.subs["start"][:n] >= 0
+    # onboarding sessions in the first weeks after the paid start
+    n_onb = np.where(paying, np.select([w.segment == 0, w.segment == 1],
+                                       [rng.integers(0, 2, n), rng.integers(2, 4, n)], rng.integers(3, 6, n)), 0)
+    o_who = np.repeat(np.arange(n), n_onb)
+    o_j = np.arange(len(o_who)) - np.repeat(np.cumsum(n_onb) - n_onb, n_onb)
+    o_day = w.paid_start_day[o_who] + o_j * 10 + rng.integers(0, 7, len(o_who))
+    # QBRs: enterprise each quarter, mid-market every six months
+    q_parts = []
+    for m in range(0, w.months):
+        due = w.active_by_month[:, m] & (((w.segment == 2) & (m % 3 == 0)) | ((w.segment == 1) & (m % 6 == 0)))
+        held = due & (rng.random(n) < 0.4 + 0.5 * w.health[:, m])
+        idx = np.flatnonzero(held)
+        q_parts.append((idx, w.month_start[m] + rng.integers(0, 28, len(idx))))
+    q_who = np.concatenate([p[0] for p in q_parts])
+    q_day = np.concatenate([p[1] for p in q_parts])
+    # structured check-ins
+    c_parts = []
+    p_check = w.by_segment(C.CHECK_IN_PER_MONTH)
+    for m in range(w.months):
+        idx = np.flatnonzero(w.active_by_month[:, m] & (rng.random(n) < p_check))
+        c_parts.append((idx, w.month_start[m] + rng.integers(0, 28, len(idx)), np.full(len(idx), m)))
+    c_who = np.concatenate([p[0] for p in c_parts])
+    c_day = np.concatenate([p[1] for p in c_parts])
+    c_mon = np.concatenate([p[2] for p in c_parts])
+    who = np.concatenate([o_who, q_who, c_who])
+    day = np.concatenate([o_day, q_day, c_day])
+    kind = np.concatenate([np.full(len(o_who), "onboarding_session", dtype=object),
+                           np.full(len(q_who), "qbr", dtype=object),
+                           np.full(len(c_who), "check_in", dtype=object)])
+    keep = day < w.as_of
+    return who[keep], day[keep], kind[keep], c_mon[keep[len(o_who) + len(q_who):]]
+
+
+def _check_in_content(rng: np.random.Generator,
+                      hh: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Sentiment (1..5), a red/yellow/green status per axis and the customer's ask, for check-ins at
+    latent health `hh`: they follow health, with the CSM's own noise."""
+    sentiment = np.clip(np.round(rng.normal(1 + 4 * hh, 0.7)), 1, 5).astype(np.int64)
+
+    def axis() -> np.ndarray:
+        v = hh + rng.normal(0, 0.15, len(hh))
+        return AXIS_STATUS[np.digitize(v, [0.35, 0.6])]
+
+    axes = {a: axis() for a in ("adoption", "value_realised", "relationship", "technical_fit")}
+    return sentiment, axes, T.pick(rng, ASKS, len(hh))

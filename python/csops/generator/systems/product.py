@@ -1,0 +1,206 @@
+"""Product analytics (Segment/Amplitude-like): workspaces, users, the feature catalogue and the events.
+
+Each customer has a main workspace whose users are its seat holders (the same people as its CRM
+contacts); some enterprise customers have a second one, and some prospects a free one. Events
+follow the customer's seats and latent health day by day while a subscription or trial runs; the
+healthier the customer, the more advanced features it uses. Events are generated and written in
+chunks of customers (Scale.customers_per_chunk), each chunk with its own random stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+
+from .. import config as C
+from .. import text as T
+from ..export import ChunkedTable, Export, RawTable
+from ..helpers import SECONDS_PER_DAY, add_months, dates, ts
+
+SYSTEM = "product"
+TABLES = ("workspaces", "users", "features", "events")
+FEATURES = (
+    # key, name, category, is_core, release month offset from the window start (0 = always there)
+    ("dashboard_viewed", "Dashboard viewed", "analytics", True, 0),
+    ("report_created", "Report created", "analytics", True, 0),
+    ("report_shared", "Report shared", "collaboration", True, 0),
+    ("comment_added", "Comment added", "collaboration", True, 0),
+    ("data_source_connected", "Data source connected", "integrations", True, 0),
+    ("export_csv", "CSV export", "analytics", True, 0),
+    ("user_invited", "User invited", "admin", True, 0),
+    ("alert_configured", "Alert configured", "automation", False, 0),
+    ("workflow_automated", "Workflow automated", "automation", False, 0),
+    ("api_call", "API call", "integrations", False, 0),
+    ("sso_configured", "SSO configured", "admin", False, 0),
+    ("forecast_run", "Forecast run", "analytics", False, 6),
+    ("ai_insight_generated", "AI insight generated", "analytics", False, 12),
+)
+CORE_WEIGHTS = np.array([0.40, 0.20, 0.10, 0.12, 0.05, 0.08, 0.05])
+
+
+def emit(ctx: Export) -> Iterator[RawTable | ChunkedTable]:
+    """workspaces, users and features from the system's one stream, then the events in chunks of customers."""
+    rng = ctx.rng(SYSTEM)
+    yield _workspaces(ctx, rng)
+    yield _users(ctx, rng)
+    yield _features(ctx, rng)
+    yield ChunkedTable(SYSTEM, "events", _events(ctx))
+
+
+def _workspaces(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """Each customer's main workspace, a second one for a quarter of enterprise customers, free ones for
+    some prospects, and the internal test workspaces."""
+    w, e = ctx.w, ctx.entities
+    n = w.n
+    assert ctx.crm is not None, "the crm system runs first"
+    second = np.flatnonzero((w.segment == 2) & (rng.random(n) < 0.25))
+    n_test = len(ctx.crm.test_ids)
+    pros = np.flatnonzero(rng.random(len(ctx.crm.prospect_ids)) < 0.2)
+    ws_ids = np.concatenate([e.workspace_id, T.ids("ws_", len(second) + len(pros) + n_test, 13, 10)])
+    owner = np.concatenate([np.arange(n), second, np.full(len(pros) + n_test, -1)])
+    kind = np.concatenate([np.full(n + len(second), "customer", dtype=object),
+                           np.full(len(pros), "prospect", dtype=object),
+                           np.full(n_test, "internal", dtype=object)])
+    dom = np.concatenate([e.domain, e.domain[second], ctx.crm.prospect_domain[pros],
+                          np.full(n_test, C.INTERNAL_DOMAIN, dtype=object)])
+    name = np.concatenate([e.slug, T.join(e.slug[second], "-team2"),
+                           np.char.replace(ctx.crm.prospect_domain[pros].astype(str), ".com", ""),
+                           T.join("lumen-test-", np.arange(n_test).astype(str))])
+    nw = len(ws_ids)
+    created = np.where(owner >= 0, w.signup_day[np.maximum(owner, 0)] * SECONDS_PER_DAY,
+                       ctx.as_of_s - rng.integers(86_400, 86_400 * 400, nw)) + rng.integers(0, 86_400, nw)
+    created = np.where(np.arange(nw) >= n, np.minimum(created + 86_400 * 30, ctx.as_of_s - 7200), created)
+    # workspaces of customers who churned for good are sometimes deleted a while later
+    gone = np.where(owner >= 0, e.true_churn_day[np.maximum(owner, 0)], -1)
+    deleted = (gone >= 0) & (rng.random(nw) < 0.2)
+    deleted_at = np.where(deleted, (gone + rng.integers(30, 90, nw)) * SECONDS_PER_DAY, -1)
+    deleted_at = np.where(deleted_at >= ctx.as_of_s, -1, deleted_at)
+    domain = T.with_nulls(rng, T.messy_domain(rng, dom, C.FLAW_RATES["messy_domain"]),
+                          C.FLAW_RATES["workspace_missing_domain"])
+    cols = {
+        "workspace_id": ws_ids,
+        "workspace_name": name,
+        "domain": domain,
+        "created_at": ts(created),
+        "deleted_at": ts(deleted_at),
+        "_loaded_at": ctx.loaded_at(rng, None, nw),
+    }
+    ctx.identity("product", "workspaces", ws_ids, np.where(kind == "customer", owner, -1), kind)
+    return ctx.table("product", "workspaces", cols)
+
+
+def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """Users of the main workspace of each customer (seat holders first, the same people as the contacts)."""
+    w, e = ctx.w, ctx.entities
+    n = w.n
+    cust = np.repeat(np.arange(n), e.n_users)
+    j = np.arange(len(cust)) - np.repeat(e.first_user - e.first_user[0], e.n_users)
+    _, _, email = ctx.person(cust, j, rng)
+    nu = len(cust)
+    created = np.minimum(w.signup_day[cust] * SECONDS_PER_DAY + np.sqrt(j) * 86_400 * 20
+                         + rng.integers(0, 86_400, nu), ctx.as_of_s - 3600)
+    cols = {
+        "id": np.arange(nu, dtype=np.int64) + e.first_user[0] if nu else np.zeros(0, np.int64),
+        "workspace_id": e.workspace_id[cust],
+        "email": T.messy_email(rng, email, C.FLAW_RATES["messy_email"]),
+        "role": np.where(j < 2, "admin", "member"),
+        "created_at": ts(created),
+        "_loaded_at": ctx.loaded_at(rng, None, nu),
+    }
+    return ctx.table("product", "users", cols)
+
+
+def _features(ctx: Export, rng: np.random.Generator) -> RawTable:
+    """The feature catalogue (never re-synced); some features are released during the window."""
+    start = ctx.w.month_start[0]
+    cols = {
+        "feature_key": np.asarray([f[0] for f in FEATURES], dtype=object),
+        "feature_name": np.asarray([f[1] for f in FEATURES], dtype=object),
+        "category": np.asarray([f[2] for f in FEATURES], dtype=object),
+        "is_core": np.asarray([f[3] for f in FEATURES]),
+        "released_on": dates(add_months(np.full(len(FEATURES), start), np.array([f[4] for f in FEATURES]))),
+        "_loaded_at": ctx.loaded_at(rng, None, len(FEATURES)),
+    }
+    return ctx.table("product", "features", cols, dup_rate=0)
+
+
+def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
+    """The event table in chunks of customers (each chunk its own seeded stream), with the number of
+    customers each chunk covers."""
+    w, e = ctx.w, ctx.entities
+    n, n_days = w.n, int(w.as_of - w.month_start[0])
+    day_num = w.month_start[0] + np.arange(n_days)
+    month_of_day = np.searchsorted(w.month_start, day_num, side="right") - 1
+    weekday = (day_num + 3) % 7  # 0 = Monday
+    day_factor = np.where(weekday >= 5, 0.25, 1.0)
+    release = np.array([add_months(np.array([w.month_start[0]]), f[4])[0] for f in FEATURES])
+    core = np.array([f[3] for f in FEATURES])
+    core_keys, adv_keys = np.flatnonzero(core), np.flatnonzero(~core)
+    adv_w = np.ones(len(adv_keys)) / len(adv_keys)
+    event_names = pa.array([f[0] for f in FEATURES])
+    seats_eff = np.where(w.seats_by_month > 0, w.seats_by_month, e.seats0[:, None])
+    s = w.subs
+    run_end = np.where(s["ended"] >= 0, s["ended"], w.as_of)
+    step = w.scale.customers_per_chunk
+    next_id = 1
+    for chunk, lo in enumerate(range(0, n, step)):
+        hi = min(n, lo + step)
+        rng = ctx.rng(f"events:{chunk}")
+        k = hi - lo
+        alive = np.zeros((k, n_days), bool)
+        in_chunk = np.flatnonzero((s["customer"] >= lo) & (s["customer"] < hi))
+        for r in in_chunk:
+            a = int(s["created"][r] - w.month_start[0])
+            b = int(run_end[r] - w.month_start[0])
+            alive[s["customer"][r] - lo, max(a, 0):max(b, 0)] = True
+        h = w.health[lo:hi][:, month_of_day]
+        util = np.clip(0.1 + 0.9 * w.health[lo:hi] + rng.normal(0, 0.08, (k, w.months)), 0.05, 1.15)
+        active_users = np.maximum(1, np.ceil(seats_eff[lo:hi] * util)).astype(np.int64)
+        au_day = active_users[:, month_of_day]
+        lam = (w.scale.events_per_sqrt_user_day * np.sqrt(au_day) * (0.3 + h) * day_factor[None, :])
+        counts = rng.poisson(lam * alive)
+        flat = counts.ravel()
+        nz = np.flatnonzero(flat)
+        rep = flat[nz]
+        cust_l = np.repeat(nz // n_days, rep)
+        day_i = np.repeat(nz % n_days, rep)
+        m = len(cust_l)
+        cust_g = cust_l + lo
+        user = e.first_user[cust_g] + np.floor(rng.random(m) * au_day[cust_l, day_i]).astype(np.int64)
+        local_hour = np.clip(rng.normal(13.5, 3.0, m), 0, 23.99)
+        sec = np.mod(local_hour * 3600 - e.offset[cust_g] * 60, 86_400)
+        occurred = (day_num[day_i] * SECONDS_PER_DAY + sec).astype(np.float64)
+        occurred = np.floor(occurred * 1000) / 1000
+        # feature choice: healthier customers use more of the advanced features
+        adv = rng.random(m) < (0.05 + 0.35 * h[cust_l, day_i])
+        feat = np.where(adv, adv_keys[rng.choice(len(adv_keys), m, p=adv_w)],
+                        core_keys[rng.choice(len(core_keys), m, p=CORE_WEIGHTS)])
+        feat = np.where(release[feat] > day_num[day_i], core_keys[0], feat)
+        late = rng.random(m) < C.FLAW_RATES["late_event"]
+        lag = np.where(late, rng.uniform(3_600, 72 * 3_600, m), rng.uniform(0.2, 60, m))
+        received = occurred + lag
+        loaded = received + rng.uniform(0, 900, m)
+        keep = loaded < ctx.as_of_s  # late data that has not arrived yet is not in the export
+        ids_ = np.arange(next_id, next_id + m, dtype=np.int64)
+        next_id += m
+        cols = {
+            "event_id": ids_[keep], "workspace_id_i": cust_g[keep], "user_id": user[keep],
+            "event_i": feat[keep], "occurred_at": occurred[keep], "received_at": received[keep],
+            "_loaded_at": loaded[keep],
+        }
+        cols = ctx.resync(rng, cols, C.FLAW_RATES["event_resync_duplicate"])
+        order = np.argsort(cols["_loaded_at"], kind="stable")
+        yield pa.table({
+            "event_id": pa.array(cols["event_id"][order]),
+            "workspace_id": pa.DictionaryArray.from_arrays(
+                pa.array(cols["workspace_id_i"][order] - lo, type=pa.int32()),
+                pa.array(e.workspace_id[lo:hi].astype(str))),
+            "user_id": pa.array(cols["user_id"][order]),
+            "event_name": pa.DictionaryArray.from_arrays(pa.array(cols["event_i"][order].astype(np.int32)),
+                                                         event_names),
+            "occurred_at": ts(cols["occurred_at"][order]),
+            "received_at": ts(cols["received_at"][order]),
+            "_loaded_at": ts(cols["_loaded_at"][order]),
+        }), k

@@ -66,7 +66,7 @@ def _build(args: argparse.Namespace) -> int:
     raw_dir = args.raw_dir or os.environ.get("CSOPS_RAW_DIR")
     if raw_mode == "parquet" and not raw_dir:
         raise BuildError("no raw data folder: set CSOPS_RAW_DIR (or --raw-dir) to your exports "
-                         "(<dir>/<system>/<table>.parquet), or run make build for the demo")
+                         "(<dir>/<system>/<table>.parquet or <table>/ folders), or run make build for the demo")
     options = BuildOptions(warehouse=Path(args.warehouse), raw_dir=Path(raw_dir) if raw_mode == "parquet" else None,
                            full_refresh=args.full_refresh, dbt_vars=args.vars, gx_root=Path(args.gx_root),
                            quiet=args.quiet, keep_build=args.keep_build)
@@ -164,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_warehouse_argument(b)
     b.add_argument("--raw-dir", default=None,
-                   help="raw Parquet folder, <dir>/<system>/<table>.parquet (default $CSOPS_RAW_DIR); "
+                   help="raw Parquet folder, <dir>/<system>/<table>.parquet or <dir>/<system>/<table>/**/*.parquet "
+                        "(default $CSOPS_RAW_DIR); "
                         "ignored when CSOPS_RAW_SOURCE_MODE=tables")
     b.add_argument("--full-refresh", action="store_true",
                    help="build from an empty file (dbt --full-refresh, snapshots restarted); needed when the raw "

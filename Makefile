@@ -38,7 +38,8 @@ DOCS_COPY_DIR := $(CURDIR)/warehouse/.build/docs
 help:
 	@echo "make build   - set up .venv, generate the $(SCALE) demo data into $(CSOPS_DEMO_DIR), build and publish"
 	@echo "               $(CSOPS_WAREHOUSE) (ignores CSOPS_RAW_DIR: your exports are never touched)"
-	@echo "make warehouse CSOPS_RAW_DIR=/your/exports - build from your own raw files and publish (never writes there)"
+	@echo "make warehouse CSOPS_RAW_DIR=/your/exports - check them (csops check-raw), build from them and publish (never writes there)"
+	@echo "               CHECK_RAW_FLAGS=\"--skip-system community\": a system you do not export (crm and billing are required)"
 	@echo "               FULL_REFRESH=1: from an empty file (required when the raw data is another dataset)"
 	@echo "               (both build in warehouse/.build/, run dbt build and the GX suites, and replace the published"
 	@echo "               warehouse only if both pass; the one before is kept as *.previous.duckdb)"
@@ -76,7 +77,9 @@ build: venv
 	@echo "  every build, its raw data and checks: make sql Q=\"select * from meta.build_runs order by started_at\""
 	@echo "  data quality report: $(CURDIR)/gx/uncommitted/data_docs/local_site/index.html"
 
+# your exports are checked against the raw contract first (CHECK_RAW_FLAGS="--skip-system community" if you have none)
 warehouse: venv
+	$(if $(filter tables,$(CSOPS_RAW_SOURCE_MODE)),,$(BIN)/csops check-raw $(CHECK_RAW_FLAGS) $(CSOPS_RAW_DIR))
 	$(BIN)/csops build $(BUILD_FLAGS)
 
 sql: venv

@@ -23,7 +23,7 @@
       currency       an upper-case 3-letter currency code with rates in the raw billing.fx_rates
       schema_prefix  letters, digits and underscores, possibly none
       raw_folder     a folder path; on DuckDB with raw_source_mode parquet it must hold
-                     <system>/<table>.parquet files
+                     <system>/<table>.parquet files or <system>/<table>/ folders of them
     optional: a var dbt_project.yml need not define; checked when set, `default` when not.
 
     python/tests/test_var_validation.py reads the YAML below to prove that every var of
@@ -251,11 +251,11 @@ expose_personal_data: {kind: boolean, optional: true, default: false}
 {% endmacro %}
 
 {% macro duckdb__raw_folder_problem(name, path) %}
-    {%- set pattern = (path | replace('\\', '/')) ~ '/*/*.parquet' -%}
+    {%- set pattern = (path | replace('\\', '/')) ~ '/*/**/*.parquet' -%}
     {%- set files = run_query("select count(*) from glob('" ~ pattern | replace("'", "''") ~ "')")
         .columns[0].values()[0] -%}
     {%- if files == 0 -%}
-        {{ return('var ' ~ name ~ ": got '" ~ path ~ "' (no <system>/<table>.parquet files there); allowed: "
+        {{ return('var ' ~ name ~ ": got '" ~ path ~ "' (no <system>/<table>.parquet files or folders of them there); allowed: "
             ~ 'the path of a folder of raw Parquet files (set CSOPS_RAW_DIR, or raw_source_mode: tables)') }}
     {%- endif -%}
     {{ return('') }}

@@ -1,40 +1,89 @@
 {#
-    Every raw table with its staging model and the expression of its primary key, for the data
-    quality reports that read raw tables directly. Add a row here when a source table is added.
-    The community tables drop out with var enable_community = false.
+    The raw tables, read from the one registry of the raw contract: the sources YAML
+    (models/staging/<system>/_<system>__sources.yml), where every table declares its columns and
+    its primary key (config.meta.primary_key). Returns (system, table, staging model, primary-key
+    SQL) for the data-quality models that read raw tables directly; the staging model of
+    <system>.<table> is stg_<system>__<table>. Only enabled sources are in dbt's graph, so a
+    system switched off by its var (enable_community: false) drops out.
+
+    dbt fills `graph` only at execution (it reads the sources YAML after parsing the models), so
+    while dbt parses this returns nothing and the callers get their ref() edges to the staging
+    models from csops.depends_on_raw_tables().
 #}
 {% macro raw_tables() %}
-    {%- set tables = [
-        ('crm', 'accounts', 'stg_crm__accounts', 'id'),
-        ('crm', 'contacts', 'stg_crm__contacts', 'id'),
-        ('crm', 'opportunities', 'stg_crm__opportunities', 'id'),
-        ('crm', 'users', 'stg_crm__users', 'id'),
-        ('billing', 'customers', 'stg_billing__customers', 'id'),
-        ('billing', 'plans', 'stg_billing__plans', 'id'),
-        ('billing', 'subscriptions', 'stg_billing__subscriptions', 'id'),
-        ('billing', 'subscription_items', 'stg_billing__subscription_items', 'id'),
-        ('billing', 'subscription_pauses', 'stg_billing__subscription_pauses', 'id'),
-        ('billing', 'invoices', 'stg_billing__invoices', 'id'),
-        ('billing', 'payments', 'stg_billing__payments', 'id'),
-        ('billing', 'fx_rates', 'stg_billing__fx_rates',
-            'cast(rate_date as ' ~ dbt.type_string() ~ ") || '|' || quote_currency"),
-        ('product', 'workspaces', 'stg_product__workspaces', 'workspace_id'),
-        ('product', 'users', 'stg_product__users', 'id'),
-        ('product', 'features', 'stg_product__features', 'feature_key'),
-        ('product', 'events', 'stg_product__events', 'event_id'),
-        ('support', 'organizations', 'stg_support__organizations', 'id'),
-        ('support', 'tickets', 'stg_support__tickets', 'id'),
-        ('surveys', 'nps_responses', 'stg_surveys__nps_responses', 'response_id'),
-        ('surveys', 'csat_responses', 'stg_surveys__csat_responses', 'response_id'),
-        ('cs_platform', 'activities', 'stg_cs_platform__activities', 'id'),
-        ('cs_platform', 'check_ins', 'stg_cs_platform__check_ins', 'id'),
-    ] -%}
-    {%- if var('enable_community', true) -%}
-        {%- do tables.extend([
-            ('community', 'members', 'stg_community__members', 'id'),
-            ('community', 'posts', 'stg_community__posts', 'id'),
-            ('community', 'event_attendance', 'stg_community__event_attendance', 'id'),
-        ]) -%}
+    {%- set tables = [] -%}
+    {%- if not execute -%}
+        {{ return(tables) }}
     {%- endif -%}
+    {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
+        {%- if node.package_name == project_name -%}
+            {%- set key = node.config.meta.get('primary_key') or node.meta.get('primary_key') -%}
+            {%- if not key -%}
+                {{ exceptions.raise_compiler_error(
+                    'raw table ' ~ node.source_name ~ '.' ~ node.name
+                    ~ ' has no primary key: add config: {meta: {primary_key: [column, ...]}} to it in '
+                    ~ node.original_file_path) }}
+            {%- endif -%}
+            {%- if key | length == 1 -%}
+                {%- set key_sql = key[0] -%}
+            {%- else -%}
+                {%- set parts = [] -%}
+                {%- for column in key -%}
+                    {%- do parts.append('cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')') -%}
+                {%- endfor -%}
+                {%- set key_sql = parts | join(" || '|' || ") -%}
+            {%- endif -%}
+            {%- do tables.append(
+                (node.source_name, node.name, 'stg_' ~ node.source_name ~ '__' ~ node.name, key_sql)
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {{ return(tables) }}
+{% endmacro %}
+
+
+{#
+    The DAG edges of a model or test that reads every raw table (and, with staging=true, every
+    staging model) through csops.raw_tables(). dbt records a model's dependencies while it parses
+    the SQL, before it has read any sources YAML, so these edges cannot come from the registry:
+    this is the one other place raw tables are named, for the DAG only, each system only while its
+    enable_<system> var is true (its staging models are disabled otherwise). It cannot drift:
+    csops.check_staging_dependencies() fails the build, naming the table, when a table of the
+    registry has no edge here, and python/tests/test_raw_contract.py fails when this list and the
+    registry differ in either direction.
+#}
+{% macro depends_on_raw_tables(staging=true) %}
+    {%- set staged = {
+        'crm': ['accounts', 'contacts', 'opportunities', 'users'],
+        'billing': ['customers', 'plans', 'subscriptions', 'subscription_items', 'subscription_pauses',
+                    'invoices', 'payments', 'fx_rates'],
+        'product': ['workspaces', 'users', 'features', 'events'],
+        'support': ['organizations', 'tickets'],
+        'surveys': ['nps_responses', 'csat_responses'],
+        'cs_platform': ['activities', 'check_ins'],
+        'community': ['members', 'posts', 'event_attendance'],
+    } -%}
+    {%- for system, tables in staged.items() if var('enable_' ~ system, true) -%}
+        {%- for table in tables -%}
+            {%- do source(system, table) -%}
+            {%- if staging -%}
+                {%- do ref('stg_' ~ system ~ '__' ~ table) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{% endmacro %}
+
+
+{# Fail, naming the table, when a raw table of the registry has no ref() edge to its staging model. #}
+{% macro check_staging_dependencies(tables) %}
+    {%- if execute -%}
+        {%- for system, table, model_name, key in tables -%}
+            {%- if 'model.' ~ project_name ~ '.' ~ model_name not in model.depends_on.nodes -%}
+                {{ exceptions.raise_compiler_error(
+                    'raw table ' ~ system ~ '.' ~ table ~ ' is in the registry but ' ~ model.name
+                    ~ ' does not depend on ' ~ model_name ~ ': add it to csops.depends_on_raw_tables()'
+                    ~ ' (macros/staging/raw_tables.sql)') }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
 {% endmacro %}

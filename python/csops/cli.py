@@ -66,7 +66,7 @@ def _build(args: argparse.Namespace) -> int:
     raw_dir = args.raw_dir or os.environ.get("CSOPS_RAW_DIR")
     if raw_mode == "parquet" and not raw_dir:
         raise BuildError("no raw data folder: set CSOPS_RAW_DIR (or --raw-dir) to your exports "
-                         "(<dir>/<system>/<table>.parquet), or run make build for the demo")
+                         "(<dir>/<system>/<table>.parquet or <table>/ folders), or run make build for the demo")
     options = BuildOptions(warehouse=Path(args.warehouse), raw_dir=Path(raw_dir) if raw_mode == "parquet" else None,
                            full_refresh=args.full_refresh, dbt_vars=args.vars, gx_root=Path(args.gx_root),
                            quiet=args.quiet, keep_build=args.keep_build)
@@ -110,6 +110,20 @@ def _readme_facts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_raw(args: argparse.Namespace) -> int:
+    from .check_raw import check
+
+    problems = check(Path(args.raw_dir), skip=args.skip_system or ())
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.raw_dir} against the raw contract "
+              f"(models/staging/*/_*__sources.yml)", file=sys.stderr)
+        return 1
+    print(f"{args.raw_dir} matches the raw contract")
+    return 0
+
+
 def _add_warehouse_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", default=os.environ.get("CSOPS_WAREHOUSE", "warehouse/csops.duckdb"),
                         help="DuckDB warehouse file (default $CSOPS_WAREHOUSE or warehouse/csops.duckdb)")
@@ -150,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_warehouse_argument(b)
     b.add_argument("--raw-dir", default=None,
-                   help="raw Parquet folder, <dir>/<system>/<table>.parquet (default $CSOPS_RAW_DIR); "
+                   help="raw Parquet folder, <dir>/<system>/<table>.parquet or <dir>/<system>/<table>/**/*.parquet "
+                        "(default $CSOPS_RAW_DIR); "
                         "ignored when CSOPS_RAW_SOURCE_MODE=tables")
     b.add_argument("--full-refresh", action="store_true",
                    help="build from an empty file (dbt --full-refresh, snapshots restarted); needed when the raw "
@@ -210,12 +225,26 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--target", default="target", help="dbt target folder (default target)")
     c.set_defaults(func=_docs_coverage)
 
+    k = sub.add_parser(
+        "check-raw",
+        help="check a folder of raw exports against the raw contract before dbt runs",
+        description="Check DIR (<system>/<table>.parquet or <system>/<table>/**/*.parquet) against the raw "
+                    "contract in the sources YAML: missing systems, tables and required columns, column types, "
+                    "primary keys repeated within one _loaded_at, instants without a UTC offset, unknown "
+                    "currencies. One line per problem; exits 1 when there are problems, 2 when DIR does not exist.",
+    )
+    k.add_argument("raw_dir", metavar="DIR", help="the folder of exports, e.g. data/tiny/raw")
+    k.add_argument("--skip-system", action="append", metavar="NAME",
+                   help="a system you do not export (repeatable; crm and billing cannot be skipped)")
+    k.set_defaults(func=_check_raw)
+
     r = sub.add_parser(
         "readme-facts",
         help="check (or rewrite) the README figures that come from the project",
         description="README.md marks generated blocks with <!-- facts:NAME --> ... <!-- /facts:NAME -->: test "
                     "counts (dbt manifest, pytest collection), the generator benchmark (bench/results.md), the raw "
-                    "tables and the truth folder (the generator). --check (default) exits 1 when a block is stale.",
+                    "tables and the truth folder (the generator), the raw contract (the sources YAML). --check "
+                    "(default) exits 1 when a block is stale.",
     )
     mode = r.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="exit 1 when a block is stale (the default)")

@@ -8,9 +8,10 @@ README.md marks each generated block with HTML comments:
 
 `compute()` measures every fact from its source (the dbt manifest for the test counts, pytest's
 own collection for the Python tests, bench/results.md for the generator benchmark, the generator
-for the raw tables and the truth folder); `check()` lists the blocks whose text differs from the
-measured one, and `write()` rewrites them. `csops readme-facts --check` runs in `make test`, so a
-README that no longer matches the project fails CI; `make readme` rewrites it.
+for the raw tables and the truth folder, the sources YAML for the raw contract); `check()` lists
+the blocks whose text differs from the measured one, and `write()` rewrites them. `csops
+readme-facts --check` runs in `make test`, so a README that no longer matches the project fails
+CI; `make readme` rewrites it.
 """
 
 from __future__ import annotations
@@ -111,6 +112,25 @@ def raw_tables_block() -> str:
     return f"The generator writes {N_TABLES} raw tables in {len(TABLES)} systems - {systems}.\n"
 
 
+def raw_contract_block(root: Path) -> str:
+    """Every raw table of the registry (the sources YAML): primary key, columns and types, optional ones marked."""
+    from . import raw_contract
+
+    tables = raw_contract.tables(root)
+    rows = []
+    for t in tables:
+        columns = ", ".join(f"`{c.name}` {c.data_type}{'' if c.required else ' (optional)'}" for c in t.columns)
+        rows.append(f"| `{t.system}.{t.name}` | {', '.join(f'`{k}`' for k in t.primary_key)} | {columns} |\n")
+    return (
+        f"The raw contract: {len(tables)} tables, from the `_<system>__sources.yml` files (where each column is "
+        f"described). `timestamp` is UTC without a zone; `timestamptz` is an instant with its offset (a Parquet "
+        f"timestamp with time zone, or an ISO-8601 string with its UTC offset); `integer` is any integer width. "
+        f"An optional column may be left out of the files (it is read as null); the primary key is unique within "
+        f"one `_loaded_at`.\n\n"
+        "| table | primary key | columns |\n| --- | --- | --- |\n" + "".join(rows)
+    )
+
+
 def compute(root: Path, manifest_path: Path | None = None) -> dict[str, str]:
     root = Path(root)
     return {
@@ -118,6 +138,7 @@ def compute(root: Path, manifest_path: Path | None = None) -> dict[str, str]:
         "generate": generate_block(root / "bench" / "results.md"),
         "truth": truth_block(),
         "raw_tables": raw_tables_block(),
+        "raw_contract": raw_contract_block(root),
     }
 
 

@@ -58,5 +58,5 @@ def test_a_missing_manifest_is_one_clear_error(tmp_path):
 def test_the_readme_truth_and_raw_tables_match_the_generator():
     """The blocks that need no build: what the generator writes is what the README says."""
     facts = {"truth": rf.truth_block(), "raw_tables": rf.raw_tables_block(),
-             "generate": rf.generate_block(ROOT / "bench" / "results.md")}
+             "raw_contract": rf.raw_contract_block(ROOT), "generate": rf.generate_block(ROOT / "bench" / "results.md")}
     assert rf.check(ROOT / "README.md", facts) == [], "README is stale: run make readme"

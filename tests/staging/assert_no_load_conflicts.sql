@@ -11,7 +11,9 @@
 -#}
 {{ config(severity='warn') }}
 
+{%- do csops.depends_on_raw_tables() -%}
 {%- set tables = csops.raw_tables() %}
+{{- csops.check_staging_dependencies(tables) }}
 
 with
 

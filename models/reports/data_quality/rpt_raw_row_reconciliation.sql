@@ -4,7 +4,9 @@
     duplicates removed - and counts the rows staging flagged (test, deleted, invalid).
 -#}
 
+{%- do csops.depends_on_raw_tables() -%}
 {%- set tables = csops.raw_tables() -%}
+{{- csops.check_staging_dependencies(tables) }}
 
 with
 

@@ -6,6 +6,8 @@
     watch them.
 -#}
 
+{%- do csops.depends_on_raw_tables(staging=false) %}
+
 with
 
 loads as (

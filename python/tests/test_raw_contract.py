@@ -25,15 +25,17 @@ def test_the_generators_tables_are_the_registrys():
     assert {s: set(t) for s, t in TABLES.items()} == {s: set(t) for s, t in registry_tables().items()}
 
 
-def test_the_generator_writes_exactly_the_registrys_columns_with_fitting_types(tiny):
+def test_the_generator_writes_the_registrys_columns_with_fitting_types(tiny):
     problems = []
     for table in raw_contract.tables():
         schema = pq.read_schema(tiny / "raw" / table.system / f"{table.name}.parquet")
         written = set(schema.names)
         declared = set(table.column_names)
-        if written != declared:
+        # an optional column may be left out of the files (interval_count: the demo bills every plan once per interval)
+        required = {column.name for column in table.columns if column.required}
+        if written - declared or required - written:
             problems.append(f"{table.system}.{table.name}: written not declared {sorted(written - declared)}, "
-                            f"declared not written {sorted(declared - written)}")
+                            f"required not written {sorted(required - written)}")
         for column in table.columns:
             if column.name in written:
                 problem = type_problem(f"{table.system}.{table.name}", column, schema.field(column.name).type)

@@ -1,13 +1,9 @@
 {#-
     interval_count (Stripe's plan.interval_count: a quarterly plan is interval month, count 3) is
-    optional in the export - the demo data has no such column. When the raw table lacks it, or a
-    row leaves it empty, a plan bills once per interval (1), so a plan exported as month with
-    count 3 is never counted at three times its MRR when the column is there.
+    an optional column of the raw contract - the demo data has none, and registration reads a
+    missing optional column as null. A plan whose count is missing or empty bills once per
+    interval (1), so a plan exported as month with count 3 is never counted at three times its MRR.
 -#}
-{%- set raw_columns = (adapter.get_columns_in_relation(source('billing', 'plans')) | map(attribute='name')
-    | map('lower') | list) if execute else [] -%}
-{%- set interval_count = 'cast(interval_count as integer)' if 'interval_count' in raw_columns
-    else 'cast(null as integer)' -%}
 
 with
 
@@ -30,11 +26,11 @@ renamed as (
         trim(product_name) as product_name,
         lower(trim(tier)) as plan_tier,
         lower(trim(interval)) as billing_interval,
-        coalesce({{ interval_count }}, 1) as interval_count,
+        coalesce(cast(interval_count as integer), 1) as interval_count,
         case lower(trim(interval))
             when 'month' then 1
             when 'year' then 12
-        end * coalesce({{ interval_count }}, 1) as billing_interval_months,
+        end * coalesce(cast(interval_count as integer), 1) as billing_interval_months,
         upper(trim(currency)) as currency_code,
         {{ csops.minor_to_major('unit_amount', 'currency') }} as unit_amount,
         coalesce(active, false) as is_active,

@@ -1,7 +1,7 @@
 {#
     Every raw table with its staging model and the expression of its primary key, for the data
     quality reports that read raw tables directly. Add a row here when a source table is added.
-    The community tables drop out with var enable_community = false.
+    The tables of a switched-off system (csops.system_enabled) drop out.
 #}
 {% macro raw_tables() %}
     {%- set tables = [
@@ -28,13 +28,13 @@
         ('surveys', 'csat_responses', 'stg_surveys__csat_responses', 'response_id'),
         ('cs_platform', 'activities', 'stg_cs_platform__activities', 'id'),
         ('cs_platform', 'check_ins', 'stg_cs_platform__check_ins', 'id'),
+        ('community', 'members', 'stg_community__members', 'id'),
+        ('community', 'posts', 'stg_community__posts', 'id'),
+        ('community', 'event_attendance', 'stg_community__event_attendance', 'id'),
     ] -%}
-    {%- if var('enable_community', true) -%}
-        {%- do tables.extend([
-            ('community', 'members', 'stg_community__members', 'id'),
-            ('community', 'posts', 'stg_community__posts', 'id'),
-            ('community', 'event_attendance', 'stg_community__event_attendance', 'id'),
-        ]) -%}
-    {%- endif -%}
-    {{ return(tables) }}
+    {%- set enabled = [] -%}
+    {%- for table in tables if csops.system_enabled(table[0]) -%}
+        {%- do enabled.append(table) -%}
+    {%- endfor -%}
+    {{ return(enabled) }}
 {% endmacro %}

@@ -34,10 +34,13 @@ TEST_ENV := CSOPS_RAW_DIR=$(TEST_RAW_DIR) CSOPS_WAREHOUSE=$(TEST_WAREHOUSE)
 # folder where `make dbt-test-switches` builds the tiny data without them.
 OPTIONAL_SYSTEMS := product support surveys cs_platform community
 SWITCH_DIR := $(CURDIR)/warehouse/.switches
+# Empty optional tables and a plan tier the demo never uses (make dbt-test-company-data).
+EMPTY_TABLES := community.posts product.events surveys.csat_responses cs_platform.check_ins support.tickets
+VARIANT_DIR := $(CURDIR)/warehouse/.company-data
 # `dbt docs generate` opens its warehouse for writing: it runs on a copy, so readers are never locked out.
 DOCS_COPY_DIR := $(CURDIR)/warehouse/.build/docs
 
-.PHONY: help venv data warehouse build sql readme test lint lint-sql lint-python dbt-test dbt-test-switches quality quality-test coverage pytest docs docs-catalog bench clean
+.PHONY: help venv data warehouse build sql readme test lint lint-sql lint-python dbt-test dbt-test-switches dbt-test-company-data quality quality-test coverage pytest docs docs-catalog bench clean
 
 help:
 	@echo "make build   - set up .venv, generate the $(SCALE) demo data into $(CSOPS_DEMO_DIR), build and publish"
@@ -87,7 +90,7 @@ sql: venv
 	@test -n "$${Q:-}" || { echo 'usage: make sql Q="select ..."  (read-only, on $(CSOPS_WAREHOUSE))' >&2; exit 2; }
 	@$(BIN)/csops sql "$$Q"
 
-test: venv lint dbt-test dbt-test-switches pytest
+test: venv lint dbt-test dbt-test-switches dbt-test-company-data pytest
 
 dbt-test: venv
 	$(BIN)/csops generate --scale tiny --seed $(SEED) --as-of $(AS_OF) --out $(TEST_RAW_DIR) --quiet
@@ -110,8 +113,9 @@ dbt-test-switches: venv
 	rm -rf $(SWITCH_DIR)
 	for off in $(OPTIONAL_SYSTEMS) all; do \
 		systems=$$(if [ $$off = all ]; then echo $(OPTIONAL_SYSTEMS); else echo $$off; fi); \
-		dir=$(SWITCH_DIR)/$$off; mkdir -p $$dir/raw; cp -al $(TEST_RAW_DIR)/. $$dir/raw/; vars=; \
-		for system in $$systems; do rm -rf $$dir/raw/$$system; vars="$$vars$${vars:+, }enable_$$system: false"; done; \
+		dir=$(SWITCH_DIR)/$$off; vars=; \
+		for system in $$systems; do vars="$$vars$${vars:+, }enable_$$system: false"; done; \
+		$(BIN)/python -m csops.raw_variants copy $(TEST_RAW_DIR) $$dir/raw $$(printf -- ' --without %s' $$systems); \
 		echo "== switched off, raw folder removed: $$systems"; \
 		export DBT_TARGET_PATH=$$dir/target DBT_LOG_PATH=$$dir/logs CSOPS_RAW_DIR=$$dir/raw CSOPS_WAREHOUSE=$$dir/csops.duckdb; \
 		if [ $$off = all ]; then \
@@ -121,6 +125,21 @@ dbt-test-switches: venv
 		fi; \
 	done
 	rm -rf $(SWITCH_DIR)
+
+# A company's data is not the demo's: optional raw tables with no rows (their columns only) and a plan
+# tier the demo never uses ('growth' renamed 'basic'), from a hard-linked copy of the tiny data.
+# csops build (dbt build, every test, the GX suites) must pass, and the plan_tier vocabulary test
+# must warn (a company's vocabulary is configuration: seeds/company_vocabularies.csv).
+dbt-test-company-data: venv
+	@test -d $(TEST_RAW_DIR) || { echo "error: no tiny data in $(TEST_RAW_DIR); run make dbt-test" >&2; exit 2; }
+	rm -rf $(VARIANT_DIR)
+	$(BIN)/python -m csops.raw_variants copy $(TEST_RAW_DIR) $(VARIANT_DIR)/raw
+	for table in $(EMPTY_TABLES); do $(BIN)/python -m csops.raw_variants empty $(VARIANT_DIR)/raw $$table; done
+	$(BIN)/python -m csops.raw_variants set $(VARIANT_DIR)/raw billing.plans tier growth basic
+	DBT_TARGET_PATH=$(VARIANT_DIR)/target DBT_LOG_PATH=$(VARIANT_DIR)/logs CSOPS_WAREHOUSE=$(VARIANT_DIR)/csops.duckdb \
+		$(BIN)/csops build --full-refresh --quiet --raw-dir $(VARIANT_DIR)/raw --gx-root $(VARIANT_DIR)
+	$(BIN)/python -m csops.raw_variants expect-warn $(VARIANT_DIR)/target/run_results.json in_vocabulary_stg_billing__plans_plan_tier
+	rm -rf $(VARIANT_DIR)
 
 # rewrite those README figures (after dbt parse or build has written target/manifest.json)
 readme: venv

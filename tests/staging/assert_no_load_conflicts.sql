@@ -16,7 +16,9 @@
 with
 
 {% for system, table, model, key in tables -%}
-    {%- set key_column = adapter.get_columns_in_relation(ref(model))[0].name if execute else 'null' %}
+    {#- no columns yet when the relation is not built (sqlfluff on a fresh test warehouse) #}
+    {%- set columns = adapter.get_columns_in_relation(ref(model)) if execute else [] %}
+    {%- set key_column = columns[0].name if columns else 'null' %}
     {{ system }}__{{ table }} as (
 
         select

@@ -2,7 +2,8 @@
     Identity resolution, step 1: every record of another system that names a customer, with the
     clues it carries - an explicit CRM id, a domain, an email, a company name. CRM accounts and
     contacts belong to their account already, and support tickets follow their organisation, so
-    they are placed by the resolver (int_customers_identity_resolved) instead.
+    they are placed by the resolver (int_customers_identity_resolved) instead. A switched-off
+    system (var enable_<system> false; csops.system_enabled) contributes no records.
 -#}
 
 with

@@ -105,8 +105,10 @@ class Sequence:
 def sequence(first, tmp_path_factory) -> Sequence:
     site = first.copy(tmp_path_factory.mktemp("sequence"))
     before = sha(site.warehouse)
-    # a var that breaks the clock: dbt builds part of the DAG into the private file, then fails
-    failed = site.build("--vars", "{revenue_as_of_date: not-a-date}")
+    # a var that passes the run-start check (a whole number of hours) but overflows in the product
+    # events' unit test: dbt builds part of the DAG into the private file, then fails. (A var the
+    # check rejects, such as a date that is not a date, stops the run before any model.)
+    failed = site.build("--vars", "{late_event_threshold_hours: 9223372036854775807}")
     after_failed = sha(site.warehouse)
 
     # the next day's sync adds a file; the files read last time are unchanged
@@ -142,7 +144,7 @@ def open_and_close_repeatedly(warehouse: Path) -> subprocess.Popen:
 def test_a_build_that_fails_half_way_leaves_the_published_warehouse_byte_identical(sequence):
     assert sequence.failed.returncode == 1
     line = one_error_line(sequence.failed)
-    assert "dbt build failed at" in line and "int_warehouse_as_of" in line and "not-a-date" in line
+    assert "dbt build failed at" in line and "test_events_dedupe_and_late_arrival" in line
     assert f"(log: {sequence.site.root / 'logs' / 'dbt.log'})" in line
     assert f"the published warehouse {sequence.site.warehouse} is unchanged" in line
     assert sequence.after_failed == sequence.before
@@ -182,8 +184,9 @@ def test_build_runs_has_a_row_per_build_with_versions_results_and_the_raw_data(s
     assert [r["raw_data_location"] for r in runs] == [str(first.raw)] + [str(sequence.site.raw)] * 2
     first, failed, latest = runs
     assert first["is_full_refresh"] is True and first["previous_run_id"] is None
-    assert failed["dbt_error"] > 0 and "not-a-date" in failed["message"] and failed["quality_suites_passed"] is None
-    assert failed["dbt_vars"] == "{revenue_as_of_date: not-a-date}"
+    assert failed["dbt_error"] > 0 and "test_events_dedupe_and_late_arrival" in failed["message"]
+    assert failed["quality_suites_passed"] is None
+    assert failed["dbt_vars"] == "{late_event_threshold_hours: 9223372036854775807}"
     for run in (first, latest):
         assert run["dbt_error"] == 0 and run["dbt_pass"] > 400 and run["dbt_skip"] == 0
         assert run["quality_suites_failed"] == 0 and run["quality_suites_passed"] >= 12

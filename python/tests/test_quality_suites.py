@@ -122,7 +122,7 @@ def test_a_customer_listed_twice_in_the_identity_report_is_still_one_link(copy, 
 
 def test_a_suite_requiring_a_switched_off_system_is_skipped_with_one_line(copy, tmp_path):
     corrupt(copy, "update data_quality.rpt_source_systems set is_enabled = false where source_system = 'product'",
-            "drop view staging.stg_product__events")
+            "drop table staging.stg_product__events")
     report = run(copy, gx_root=tmp_path, only=["product_events", "customer_360"])
     assert report.success, format_report(report)
     assert [s.suite for s in report.skipped] == ["product_events"]
@@ -132,7 +132,7 @@ def test_a_suite_requiring_a_switched_off_system_is_skipped_with_one_line(copy, 
 
 
 def test_a_suite_requiring_a_system_that_is_on_still_runs_and_fails(copy, tmp_path):
-    corrupt(copy, "drop view staging.stg_product__events")
+    corrupt(copy, "drop table staging.stg_product__events")
     report = run(copy, gx_root=tmp_path, only=["product_events"])
     assert not report.skipped and not report.success, format_report(report)
 

@@ -30,10 +30,17 @@ DEMO_QUERY := select segment, count(*) as paying_customers, sum(mrr_amount) as m
 TEST_RAW_DIR := $(CURDIR)/data/tiny/raw
 TEST_WAREHOUSE := $(CURDIR)/warehouse/test.duckdb
 TEST_ENV := CSOPS_RAW_DIR=$(TEST_RAW_DIR) CSOPS_WAREHOUSE=$(TEST_WAREHOUSE)
+# The systems a company may not have (vars enable_<system>; macros/systems.sql) and the scratch
+# folder where `make dbt-test-switches` builds the tiny data without them.
+OPTIONAL_SYSTEMS := product support surveys cs_platform community
+SWITCH_DIR := $(CURDIR)/warehouse/.switches
+# Empty optional tables and a plan tier the demo never uses (make dbt-test-company-data).
+EMPTY_TABLES := community.posts product.events surveys.csat_responses cs_platform.check_ins support.tickets
+VARIANT_DIR := $(CURDIR)/warehouse/.company-data
 # `dbt docs generate` opens its warehouse for writing: it runs on a copy, so readers are never locked out.
 DOCS_COPY_DIR := $(CURDIR)/warehouse/.build/docs
 
-.PHONY: help venv data warehouse build sql readme test lint lint-sql lint-python dbt-test quality quality-test coverage pytest docs docs-catalog bench clean
+.PHONY: help venv data warehouse build sql readme test lint lint-sql lint-python dbt-test dbt-test-switches dbt-test-company-data quality quality-test coverage pytest docs docs-catalog bench clean
 
 help:
 	@echo "make build   - set up .venv, generate the $(SCALE) demo data into $(CSOPS_DEMO_DIR), build and publish"
@@ -86,7 +93,7 @@ sql: venv
 	@test -n "$${Q:-}" || { echo 'usage: make sql Q="select ..."  (read-only, on $(CSOPS_WAREHOUSE))' >&2; exit 2; }
 	@$(BIN)/csops sql "$$Q"
 
-test: venv lint dbt-test pytest
+test: venv lint dbt-test dbt-test-switches dbt-test-company-data pytest
 
 dbt-test: venv
 	$(BIN)/csops generate --scale tiny --seed $(SEED) --as-of $(AS_OF) --out $(TEST_RAW_DIR) --quiet
@@ -98,6 +105,44 @@ dbt-test: venv
 	$(BIN)/csops docs-coverage
 	# the README's figures that come from the project (test counts, benchmark, raw tables, truth) are current
 	$(BIN)/csops readme-facts --check
+
+# The tiny data (made by dbt-test) built with each optional system switched off, one at a time
+# (dbt build: every model, snapshot, test and unit test) and all at once (csops build: dbt build and
+# the GX suites, which skip the suites that need a switched-off system), each on a scratch warehouse
+# from a copy of the raw folder without the switched-off folders, so nothing can read them. All of
+# it (warehouses, dbt's target/ and logs, GX data docs) stays in $(SWITCH_DIR).
+dbt-test-switches: venv
+	@test -d $(TEST_RAW_DIR) || { echo "error: no tiny data in $(TEST_RAW_DIR); run make dbt-test" >&2; exit 2; }
+	rm -rf $(SWITCH_DIR)
+	for off in $(OPTIONAL_SYSTEMS) all; do \
+		systems=$$(if [ $$off = all ]; then echo $(OPTIONAL_SYSTEMS); else echo $$off; fi); \
+		dir=$(SWITCH_DIR)/$$off; vars=; \
+		for system in $$systems; do vars="$$vars$${vars:+, }enable_$$system: false"; done; \
+		$(BIN)/python -m csops.raw_variants copy $(TEST_RAW_DIR) $$dir/raw $$(printf -- ' --without %s' $$systems); \
+		echo "== switched off, raw folder removed: $$systems"; \
+		export DBT_TARGET_PATH=$$dir/target DBT_LOG_PATH=$$dir/logs CSOPS_RAW_DIR=$$dir/raw CSOPS_WAREHOUSE=$$dir/csops.duckdb; \
+		if [ $$off = all ]; then \
+			$(BIN)/csops build --full-refresh --quiet --raw-dir $$dir/raw --gx-root $$dir --vars "{$$vars}"; \
+		else \
+			$(BIN)/dbt build --quiet --vars "{$$vars}"; \
+		fi; \
+	done
+	rm -rf $(SWITCH_DIR)
+
+# A company's data is not the demo's: optional raw tables with no rows (their columns only) and a plan
+# tier the demo never uses ('growth' renamed 'basic'), from a hard-linked copy of the tiny data.
+# csops build (dbt build, every test, the GX suites) must pass, and the plan_tier vocabulary test
+# must warn (a company's vocabulary is configuration: seeds/company_vocabularies.csv).
+dbt-test-company-data: venv
+	@test -d $(TEST_RAW_DIR) || { echo "error: no tiny data in $(TEST_RAW_DIR); run make dbt-test" >&2; exit 2; }
+	rm -rf $(VARIANT_DIR)
+	$(BIN)/python -m csops.raw_variants copy $(TEST_RAW_DIR) $(VARIANT_DIR)/raw
+	for table in $(EMPTY_TABLES); do $(BIN)/python -m csops.raw_variants empty $(VARIANT_DIR)/raw $$table; done
+	$(BIN)/python -m csops.raw_variants set $(VARIANT_DIR)/raw billing.plans tier growth basic
+	DBT_TARGET_PATH=$(VARIANT_DIR)/target DBT_LOG_PATH=$(VARIANT_DIR)/logs CSOPS_WAREHOUSE=$(VARIANT_DIR)/csops.duckdb \
+		$(BIN)/csops build --full-refresh --quiet --raw-dir $(VARIANT_DIR)/raw --gx-root $(VARIANT_DIR)
+	$(BIN)/python -m csops.raw_variants expect-warn $(VARIANT_DIR)/target/run_results.json in_vocabulary_stg_billing__plans_plan_tier
+	rm -rf $(VARIANT_DIR)
 
 # rewrite those README figures (after dbt parse or build has written target/manifest.json)
 readme: venv

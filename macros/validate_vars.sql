@@ -34,6 +34,10 @@
 raw_data_path: {kind: raw_folder}
 raw_source_mode: {kind: choice, allowed: [parquet, tables]}
 raw_schema_prefix: {kind: schema_prefix}
+enable_product: {kind: boolean}
+enable_support: {kind: boolean}
+enable_surveys: {kind: boolean}
+enable_cs_platform: {kind: boolean}
 enable_community: {kind: boolean}
 internal_domains: {kind: text_list}
 test_account_name_patterns: {kind: text_list}

@@ -10,6 +10,11 @@ Why the data is read into pandas: GX 1.24's SQL datasource fetches results after
 connection, and DuckDB then returns no rows, so every expectation errors (great_expectations
 issue #11579). We query DuckDB ourselves (read-only) and hand GX a dataframe. An expectation that
 errors, or a suite whose query fails, counts as a failure: never as a pass.
+
+A suite that needs an optional source system names it: `requires: [product]`. The warehouse says
+which systems it was built with (data_quality.rpt_source_systems, from the enable_<system> vars);
+a suite requiring a switched-off system is skipped, with one line saying so, and never counts as a
+pass or a failure.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_GX_ROOT = REPO  # GX keeps its file context in <root>/gx
 DEFAULT_SUITES = REPO / "gx" / "suites"
 DEFAULT_CONFIG = REPO / "gx" / "quality_config.yml"
+# The systems a company may not have (macros/systems.sql, vars enable_<system>).
+OPTIONAL_SYSTEMS = ("product", "support", "surveys", "cs_platform", "community")
+SYSTEMS_TABLE = "data_quality.rpt_source_systems"
 
 
 class QualityError(CsopsError):
@@ -45,6 +53,7 @@ class Spec:
     query: str
     expectations: list[tuple[str, dict[str, Any]]]
     path: Path
+    requires: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,9 +69,16 @@ class Outcome:
 
 
 @dataclass
+class Skipped:
+    suite: str
+    reason: str
+
+
+@dataclass
 class Report:
     outcomes: list[Outcome]
     data_docs: Path | None
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
@@ -104,9 +120,13 @@ def load_specs(suites_dir: Path = DEFAULT_SUITES, config_path: Path = DEFAULT_CO
                 raise QualityError(f"{path}: expectation {i + 1} must be one '<expectation_type>: {{kwargs}}' entry")
             (kind, kwargs), = item.items()
             expectations.append((kind, _substitute(kwargs or {}, config, f"{path}: {kind}")))
+        requires = raw.get("requires") or []
+        if not isinstance(requires, list) or not set(requires) <= set(OPTIONAL_SYSTEMS):
+            raise QualityError(f"{path}: requires must be a list of optional systems "
+                               f"({', '.join(OPTIONAL_SYSTEMS)}); got {requires!r}")
         specs.append(Spec(name=raw["name"], description=raw.get("description", ""), table=raw.get("table", ""),
                           query=_substitute(raw["query"], config, f"{path}: query"), expectations=expectations,
-                          path=path))
+                          path=path, requires=list(requires)))
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
         raise QualityError(f"two suites in {suites_dir} share a name: {names}")
@@ -164,8 +184,16 @@ def run(warehouse: str | os.PathLike, gx_root: str | os.PathLike = DEFAULT_GX_RO
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     source = context.data_sources.add_or_update_pandas(name="csops_warehouse")
     outcomes: list[Outcome] = []
+    skipped: list[Skipped] = []
     with connect_read_only(warehouse) as con:
+        off = switched_off_systems(con)
         for spec in specs:
+            missing = [s for s in spec.requires if s in off]
+            if missing:
+                switches = ", ".join(f"enable_{s}: false" for s in missing)
+                skipped.append(Skipped(spec.name, f"requires {', '.join(missing)}, switched off in this warehouse "
+                                                  f"({switches})"))
+                continue
             try:
                 df = _plain(con.execute(spec.query).df())
             except duckdb.Error as e:
@@ -209,12 +237,25 @@ def run(warehouse: str | os.PathLike, gx_root: str | os.PathLike = DEFAULT_GX_RO
                         if raised else "",
                     ))
     docs = Path(gx_root) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    return Report(outcomes, docs if docs.is_file() else None)
+    return Report(outcomes, docs if docs.is_file() else None, skipped)
+
+
+def switched_off_systems(con) -> set[str]:
+    """The optional systems the warehouse was built without; none when it has no systems table."""
+    import duckdb
+
+    try:
+        rows = con.execute(f"select source_system from {SYSTEMS_TABLE} where not is_enabled").fetchall()
+    except duckdb.CatalogException:
+        return set()  # a warehouse built before the switches: every system on
+    return {r[0] for r in rows}
 
 
 def format_report(report: Report) -> str:
     lines = []
     width = max((len(o.suite) for o in report.outcomes), default=5)
+    for s in report.skipped:
+        lines.append(f"SKIPPED  {s.suite:<{width}}  {s.reason}")
     for o in report.outcomes:
         if o.status == "passed":
             continue
@@ -226,7 +267,8 @@ def format_report(report: Report) -> str:
     suites = len({o.suite for o in report.outcomes})
     counts = {s: sum(o.status == s for o in report.outcomes) for s in ("passed", "failed", "errored")}
     lines.append(f"{suites} suites, {len(report.outcomes)} expectations: {counts['passed']} passed, "
-                 f"{counts['failed']} failed, {counts['errored']} errored")
+                 f"{counts['failed']} failed, {counts['errored']} errored"
+                 + (f"; {len(report.skipped)} suites skipped" if report.skipped else ""))
     if report.data_docs:
         lines.append(f"data docs: {report.data_docs}")
     return "\n".join(lines)

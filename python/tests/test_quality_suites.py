@@ -118,3 +118,42 @@ def test_a_customer_listed_twice_in_the_identity_report_is_still_one_link(copy, 
             "and not is_test_account limit 1")
     report = run(copy, gx_root=tmp_path, only=["identity_consistency"])
     assert report.success, format_report(report)
+
+
+def test_a_suite_requiring_a_switched_off_system_is_skipped_with_one_line(copy, tmp_path):
+    corrupt(copy, "update data_quality.rpt_source_systems set is_enabled = false where source_system = 'product'",
+            "drop table staging.stg_product__events")
+    report = run(copy, gx_root=tmp_path, only=["product_events", "customer_360"])
+    assert report.success, format_report(report)
+    assert [s.suite for s in report.skipped] == ["product_events"]
+    assert {o.suite for o in report.outcomes} == {"customer_360"}
+    assert "SKIPPED  product_events" in format_report(report)
+    assert "enable_product: false" in format_report(report)
+
+
+def test_a_suite_requiring_a_system_that_is_on_still_runs_and_fails(copy, tmp_path):
+    corrupt(copy, "drop table staging.stg_product__events")
+    report = run(copy, gx_root=tmp_path, only=["product_events"])
+    assert not report.skipped and not report.success, format_report(report)
+
+
+def test_an_empty_raw_table_is_not_stale(copy, tmp_path):
+    corrupt(copy,
+            "alter view raw_community.posts rename to posts_as_loaded",
+            "create view raw_community.posts as select * from raw_community.posts_as_loaded limit 0")
+    report = run(copy, gx_root=tmp_path, only=["source_freshness"])
+    assert report.success, format_report(report)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute("select _loaded_at, load_status from data_quality.rpt_source_loads "
+                           "where source_table = 'posts'").fetchone() == (None, "empty")
+
+
+def test_requires_names_only_optional_systems(tmp_path):
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "s.yml").write_text("name: s\nquery: select 1 as x\nrequires: [billing]\n"
+                                  "expectations:\n  - expect_column_to_exist: {column: x}\n")
+    config = tmp_path / "config.yml"
+    config.write_text("{}\n")
+    with pytest.raises(Exception, match="requires must be a list of optional systems"):
+        load_specs(suites, config)

@@ -46,11 +46,13 @@ contacts as (
 
 ),
 
-tickets as (
+{% if csops.system_enabled('support') %}
+    tickets as (
 
-    select * from {{ ref('stg_support__tickets') }}
+        select * from {{ ref('stg_support__tickets') }}
 
-),
+    ),
+{% endif %}
 
 requesters as (
 
@@ -116,49 +118,51 @@ crm_contacts as (
 
 ),
 
-ticket_matches as (
+{% if csops.system_enabled('support') %}
+    ticket_matches as (
 
-    select
-        tickets.ticket_id,
-        tickets.is_test_account,
-        coalesce(
-            organization.customer_account_id,
-            requesters.email_customer_account_id,
-            requesters.domain_customer_account_id
-        ) as customer_account_id,
-        case
-            when organization.customer_account_id is not null then 'support_organization'
-            when requesters.email_customer_account_id is not null then 'contact_email'
-            when requesters.domain_customer_account_id is not null then 'domain'
-        end as match_method
-    from tickets
-    left join resolved_records as organization
-        on
-            organization.source_table = 'organizations'
-            and tickets.organization_id = organization.source_id
-    left join requesters on tickets.ticket_id = requesters.source_id
+        select
+            tickets.ticket_id,
+            tickets.is_test_account,
+            coalesce(
+                organization.customer_account_id,
+                requesters.email_customer_account_id,
+                requesters.domain_customer_account_id
+            ) as customer_account_id,
+            case
+                when organization.customer_account_id is not null then 'support_organization'
+                when requesters.email_customer_account_id is not null then 'contact_email'
+                when requesters.domain_customer_account_id is not null then 'domain'
+            end as match_method
+        from tickets
+        left join resolved_records as organization
+            on
+                organization.source_table = 'organizations'
+                and tickets.organization_id = organization.source_id
+        left join requesters on tickets.ticket_id = requesters.source_id
 
-),
+    ),
 
-support_tickets as (
+    support_tickets as (
 
-    select
-        'support' as source_system,
-        'tickets' as source_table,
-        ticket_id as source_id,
-        is_test_account,
-        customer_account_id,
-        match_method,
-        case match_method
-            when 'support_organization' then 1
-            when 'domain' then 2
-            when 'contact_email' then 4
-        end as match_priority,
-        case when customer_account_id is null then 0 else 1 end as distinct_customers_matched,
-        case when customer_account_id is null then 'no_match' end as unresolved_reason
-    from ticket_matches
+        select
+            'support' as source_system,
+            'tickets' as source_table,
+            ticket_id as source_id,
+            is_test_account,
+            customer_account_id,
+            match_method,
+            case match_method
+                when 'support_organization' then 1
+                when 'domain' then 2
+                when 'contact_email' then 4
+            end as match_priority,
+            case when customer_account_id is null then 0 else 1 end as distinct_customers_matched,
+            case when customer_account_id is null then 'no_match' end as unresolved_reason
+        from ticket_matches
 
-),
+    ),
+{% endif %}
 
 all_links as (
 
@@ -167,8 +171,10 @@ all_links as (
     select * from crm_accounts
     union all
     select * from crm_contacts
-    union all
-    select * from support_tickets
+    {% if csops.system_enabled('support') %}
+        union all
+        select * from support_tickets
+    {% endif %}
 
 ),
 

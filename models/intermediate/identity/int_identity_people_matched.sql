@@ -6,6 +6,7 @@
     (ambiguous keys never count). The resolver uses them as votes: a workspace without a domain
     belongs to the customer most of its people belong to. appearances counts how often the person
     appears on the record (one per user row or per ticket), which is the weight of their vote.
+    A switched-off product or support system (csops.system_enabled) contributes no people.
 -#}
 
 with
@@ -17,47 +18,65 @@ match_keys as (
 
 ),
 
-product_users as (
+{% if csops.system_enabled('product') %}
+    product_users as (
 
-    select * from {{ ref('stg_product__users') }}
+        select * from {{ ref('stg_product__users') }}
 
-),
+    ),
+{% endif %}
 
-tickets as (
+{% if csops.system_enabled('support') %}
+    tickets as (
 
-    select * from {{ ref('stg_support__tickets') }}
+        select * from {{ ref('stg_support__tickets') }}
 
-),
+    ),
+{% endif %}
 
 people_on_records as (
 
+    -- no people when both the product and the support system are switched off
     select
-        'workspaces' as source_table,
-        workspace_id as source_id,
-        email,
-        email_domain as domain
-    from product_users
-    where email is not null
+        cast(null as {{ dbt.type_string() }}) as source_table,
+        cast(null as {{ dbt.type_string() }}) as source_id,
+        cast(null as {{ dbt.type_string() }}) as email,
+        cast(null as {{ dbt.type_string() }}) as domain
+    where false
 
-    union all
+    {% if csops.system_enabled('product') %}
+        union all
 
-    select
-        'organizations' as source_table,
-        organization_id as source_id,
-        requester_email as email,
-        requester_email_domain as domain
-    from tickets
-    where organization_id is not null and requester_email is not null
+        select
+            'workspaces' as source_table,
+            workspace_id as source_id,
+            email,
+            email_domain as domain
+        from product_users
+        where email is not null
+    {% endif %}
 
-    union all
+    {% if csops.system_enabled('support') %}
+        union all
 
-    select
-        'tickets' as source_table,
-        ticket_id as source_id,
-        requester_email as email,
-        requester_email_domain as domain
-    from tickets
-    where requester_email is not null
+        select
+            'organizations' as source_table,
+            organization_id as source_id,
+            requester_email as email,
+            requester_email_domain as domain
+        from tickets
+        where organization_id is not null and requester_email is not null
+
+        union all
+
+        select
+            'tickets' as source_table,
+            ticket_id as source_id,
+            requester_email as email,
+            requester_email_domain as domain
+        from tickets
+        where requester_email is not null
+    {% endif %}
 
 ),
 

@@ -5,7 +5,16 @@
     Every domain summarises its customers in one intermediate model (int_customers_<domain>_...)
     that owns its rules and windows; this model only joins them, one join per domain. The health
     score, journey stage and churn risk join here the same way when those models land.
+
+    A switched-off system (var enable_<system> false) has no summary model: its columns are null
+    here, meaning "no such system", never 0 ("the system has nothing for this customer"). Product
+    feeds seats, active users, utilisation, events and last activity; support feeds tickets, SLA
+    breaches and CSAT (CSAT needs surveys too); surveys feed NPS and CSAT.
 -#}
+
+{%- set product = csops.system_enabled('product') %}
+{%- set support = csops.system_enabled('support') %}
+{%- set surveys = csops.system_enabled('surveys') %}
 
 with
 
@@ -33,29 +42,37 @@ renewals as (
 
 ),
 
-licences as (
+{% if product %}
+    licences as (
 
-    select * from {{ ref('int_customers_licences_summarised') }}
+        select * from {{ ref('int_customers_licences_summarised') }}
 
-),
+    ),
+{% endif %}
 
-usage as (
+{% if product %}
+    usage as (
 
-    select * from {{ ref('int_customers_usage_summarised') }}
+        select * from {{ ref('int_customers_usage_summarised') }}
 
-),
+    ),
+{% endif %}
 
-support as (
+{% if support %}
+    support as (
 
-    select * from {{ ref('int_customers_support_summarised') }}
+        select * from {{ ref('int_customers_support_summarised') }}
 
-),
+    ),
+{% endif %}
 
-nps as (
+{% if surveys %}
+    nps as (
 
-    select * from {{ ref('int_customers_nps_summarised') }}
+        select * from {{ ref('int_customers_nps_summarised') }}
 
-),
+    ),
+{% endif %}
 
 final as (
 
@@ -90,33 +107,39 @@ final as (
         coalesce(payments.overdue_amount, 0) as overdue_amount,
         coalesce(payments.failed_payments_90d, 0) as failed_payments_90d,
         payments.days_in_dunning,
-        coalesce(licences.seats, 0) as seats,
-        coalesce(usage.active_users_28d, 0) as active_users_28d,
-        licences.licence_utilisation_ratio,
-        coalesce(usage.events_28d, 0) as events_28d,
-        coalesce(support.open_tickets, 0) as open_tickets,
-        coalesce(support.tickets_90d, 0) as tickets_90d,
-        coalesce(support.sla_breaches_90d, 0) as sla_breaches_90d,
-        support.csat_90d_ratio,
-        nps.latest_nps_score,
-        nps.latest_nps_category,
-        nps.nps_90d,
+        {{ 'coalesce(licences.seats, 0)' if product else 'cast(null as bigint)' }} as seats,
+        {{ 'coalesce(usage.active_users_28d, 0)' if product else 'cast(null as bigint)' }} as active_users_28d,
+        {{ 'licences.licence_utilisation_ratio' if product else 'cast(null as double)' }} as licence_utilisation_ratio,
+        {{ 'coalesce(usage.events_28d, 0)' if product else 'cast(null as bigint)' }} as events_28d,
+        {{ 'coalesce(support.open_tickets, 0)' if support else 'cast(null as bigint)' }} as open_tickets,
+        {{ 'coalesce(support.tickets_90d, 0)' if support else 'cast(null as bigint)' }} as tickets_90d,
+        {{ 'coalesce(support.sla_breaches_90d, 0)' if support else 'cast(null as bigint)' }} as sla_breaches_90d,
+        {{ 'support.csat_90d_ratio' if support else 'cast(null as double)' }} as csat_90d_ratio,
+        {{ 'nps.latest_nps_score' if surveys else 'cast(null as integer)' }} as latest_nps_score,
+        {{ 'nps.latest_nps_category' if surveys else 'cast(null as varchar)' }} as latest_nps_category,
+        {{ 'nps.nps_90d' if surveys else 'cast(null as double)' }} as nps_90d,
         -- dates
         cast(revenue.first_subscription_at as date) as first_contract_date,
         cast(revenue.first_paid_at as date) as customer_since_date,
         revenue.churned_month,
         revenue.canceled_at,
         renewals.next_renewal_date,
-        usage.last_active_date,
-        nps.latest_nps_date
+        {{ 'usage.last_active_date' if product else 'cast(null as date)' }} as last_active_date,
+        {{ 'nps.latest_nps_date' if surveys else 'cast(null as date)' }} as latest_nps_date
     from revenue
     inner join crm on revenue.customer_account_id = crm.customer_account_id
     left join payments on revenue.customer_id = payments.customer_id
     left join renewals on revenue.customer_id = renewals.customer_id
-    left join licences on revenue.customer_id = licences.customer_id
-    left join usage on revenue.customer_id = usage.customer_id
-    left join support on revenue.customer_id = support.customer_id
-    left join nps on revenue.customer_id = nps.customer_id
+    {% if product %}
+        left join licences on revenue.customer_id = licences.customer_id
+        left join usage on revenue.customer_id = usage.customer_id
+    {% endif %}
+    {% if support %}
+        left join support on revenue.customer_id = support.customer_id
+    {% endif %}
+    {% if surveys %}
+        left join nps on revenue.customer_id = nps.customer_id
+    {% endif %}
     where not crm.is_test_account
 
 )

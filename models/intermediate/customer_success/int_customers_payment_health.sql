@@ -39,13 +39,12 @@ open_summary as (
         invoices.customer_id,
         count(*) as open_invoices,
         sum(invoices.amount_unpaid_reporting) as open_amount,
-        count(case when cast(invoices.due_at as date) < as_of.as_of_date then 1 end) as overdue_invoices,
-        sum(
-            case when cast(invoices.due_at as date) < as_of.as_of_date then invoices.amount_unpaid_reporting else 0 end
-        ) as overdue_amount,
+        -- past its due date: int_invoices_collection_tracked decides (days_overdue)
+        count(case when invoices.days_overdue is not null then 1 end) as overdue_invoices,
+        sum(case when invoices.days_overdue is not null then invoices.amount_unpaid_reporting else 0 end)
+            as overdue_amount,
         min(invoices.first_failed_at) as dunning_started_at
     from invoices
-    cross join as_of
     where invoices.invoice_status = 'open'
     group by invoices.customer_id
 

@@ -34,18 +34,11 @@
                 partition by {{ key }}
                 order by {{ loaded_at }} desc, _latest_version_hash desc
             ) as _latest_version_rank,
-            coalesce(
-                min(_latest_version_hash) over (partition by {{ key }}, {{ loaded_at }})
-                != max(_latest_version_hash) over (partition by {{ key }}, {{ loaded_at }}),
-                false
-            ) as has_load_conflict
+            {{ csops.load_conflict('_latest_version_hash', key, loaded_at) }} as has_load_conflict
         from (
             select
                 _latest_version_row.*,
-                case
-                    when count(*) over (partition by {{ key }}, {{ loaded_at }}) > 1
-                        then md5(to_json(struct(_latest_version_row.*)))
-                end as _latest_version_hash
+                {{ csops.tie_hash('_latest_version_row', key, loaded_at) }} as _latest_version_hash
             from {{ relation }} as _latest_version_row
         ) as _latest_version_hashed
     ) as _latest_version_ranked
@@ -56,18 +49,11 @@
 {% macro duckdb__latest_version(relation, key, loaded_at) %}
     select
         * exclude (_latest_version_hash),
-        coalesce(
-            min(_latest_version_hash) over (partition by {{ key }}, {{ loaded_at }})
-            != max(_latest_version_hash) over (partition by {{ key }}, {{ loaded_at }}),
-            false
-        ) as has_load_conflict
+        {{ csops.load_conflict('_latest_version_hash', key, loaded_at) }} as has_load_conflict
     from (
         select
             _latest_version_row.*,
-            case
-                when count(*) over (partition by {{ key }}, {{ loaded_at }}) > 1
-                    then md5(cast(_latest_version_row as varchar))
-            end as _latest_version_hash
+            {{ csops.tie_hash('_latest_version_row', key, loaded_at) }} as _latest_version_hash
         from {{ relation }} as _latest_version_row
     ) as _latest_version_hashed
     qualify row_number() over (
@@ -75,3 +61,41 @@
         order by {{ loaded_at }} desc, _latest_version_hash desc
     ) = 1
 {% endmacro %}
+
+
+{#
+    The two rules every version of a raw record is resolved by, here and in csops.load_versions
+    (macros/staging/history.sql), so the current state and the history can never disagree:
+
+    tie_hash: a hash of the whole row, only for rows that share their key and load with another
+    row (the others have no tie to break; hashing every row is the slow part). Ties are broken on
+    it, highest first, never on file order.
+    load_conflict: two or more different rows of one key in one load.
+#}
+{% macro tie_hash(row_alias, key, loaded_at) %}
+    {{ return(adapter.dispatch('tie_hash', 'csops')(row_alias, key, loaded_at)) }}
+{% endmacro %}
+
+{#- Spark SQL: the row as a JSON struct. -#}
+{% macro default__tie_hash(row_alias, key, loaded_at) -%}
+    case
+        when count(*) over (partition by {{ key }}, {{ loaded_at }}) > 1
+            then md5(to_json(struct({{ row_alias }}.*)))
+    end
+{%- endmacro %}
+
+{#- DuckDB: a table alias used as a value is the row as a struct; its text form quotes strings and nulls. -#}
+{% macro duckdb__tie_hash(row_alias, key, loaded_at) -%}
+    case
+        when count(*) over (partition by {{ key }}, {{ loaded_at }}) > 1
+            then md5(cast({{ row_alias }} as varchar))
+    end
+{%- endmacro %}
+
+{% macro load_conflict(hash, key, loaded_at) -%}
+    coalesce(
+        min({{ hash }}) over (partition by {{ key }}, {{ loaded_at }})
+        != max({{ hash }}) over (partition by {{ key }}, {{ loaded_at }}),
+        false
+    )
+{%- endmacro %}

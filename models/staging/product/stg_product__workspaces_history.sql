@@ -1,3 +1,10 @@
+{#
+    Every version of each product workspace: one row per record and load (_loaded_at),
+    ties within a load resolved as for the current state (csops.load_versions), renamed and
+    flagged here once. valid_from / valid_to: from this load to the record's next load (null: the
+    current version). stg_product__workspaces is the current rows of this model; the state as known at an
+    instant is csops.as_known_at(ref('stg_product__workspaces_history'), at).
+#}
 with
 
 source as (
@@ -6,9 +13,9 @@ source as (
 
 ),
 
-latest as (
+versions as (
 
-    {{ csops.latest_version('source', key='workspace_id') }}
+    {{ csops.load_versions('source', key='workspace_id') }}
 
 ),
 
@@ -22,8 +29,11 @@ renamed as (
         cast(deleted_at as timestamp) as deleted_at,
         deleted_at is not null as is_deleted,
         _loaded_at,
-        has_load_conflict
-    from latest
+        has_load_conflict,
+        _loaded_at as valid_from,
+        valid_to,
+        valid_to is null as is_current
+    from versions
 
 ),
 

@@ -1,0 +1,20 @@
+{#
+    Today's state of each community member: the current version of
+    stg_community__members_history, which holds the renaming and flagging (the latest load wins; ties
+    within a load are resolved on content and flagged has_load_conflict).
+#}
+with
+
+history as (
+
+    select * from {{ ref('stg_community__members_history') }}
+
+),
+
+final as (
+
+    {{ csops.current_versions('history') }}
+
+)
+
+select * from final

@@ -5,7 +5,9 @@
     The discount is kept apart because it can expire in the middle of an item. The item's paid
     service starts when the trial ends and stops when the item ends - or, with
     mrr_churn_recognition = 'cancellation', when the customer cancelled.
-    Only items of real customers (csops.customer_links): test accounts are left out.
+    Only items of real customers (csops.customer_links): test accounts are left out. An item
+    whose currency has no rate keeps its row with a null list_mrr_amount, and the build fails on
+    it (the not_null test on items with paid service): revenue is never dropped silently.
 -#}
 
 with
@@ -81,7 +83,9 @@ final as (
     inner join plans on items.plan_id = plans.plan_id
     inner join subscriptions on items.subscription_id = subscriptions.subscription_id
     inner join billing_links on subscriptions.billing_customer_id = billing_links.billing_customer_id
-    inner join constant_rates on plans.currency_code = constant_rates.currency_code
+    -- left join: an item in a currency without rates keeps its row with a null list MRR, which
+    -- fails the not_null test (paid service only) instead of dropping out of revenue silently
+    left join constant_rates on plans.currency_code = constant_rates.currency_code
     where not items.is_invalid
 
 )

@@ -5,7 +5,8 @@ primary key (`config: {meta: {primary_key: [...]}}`) and every column with a des
 `data_type` and whether it is required (`config: {meta: {required: true}}`; currency-code
 columns also carry `currency: true`). A table whose meta says `table_required: false` may be
 left out of the export (billing.fx_rates, when everything is billed in one currency). dbt
-reads it to register and reconcile the raw data; this module reads the same files for `csops check-raw`, the generator's tests and the README.
+reads it to register and reconcile the raw data; this module reads the same files for
+`csops check-raw`, the generator's tests and the README.
 
 Data types are the contract's, not an engine's:
 

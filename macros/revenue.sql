@@ -40,11 +40,13 @@
 {#
     The item's MRR at the instant, if it were live then: list MRR less the discount still running,
     exact (decimal(38, 10), not rounded): discount_pct has two decimals, so the product is exact.
+    list_mrr names the item's column holding its list MRR (int_customers_mrr_monthly passes the
+    list MRR converted at the month's service-period rate with reporting_fx_method period_start).
 #}
-{% macro item_mrr_at(item, instant, side='just_before') -%}
+{% macro item_mrr_at(item, instant, side='just_before', list_mrr='list_mrr_amount') -%}
     {%- set running = '>=' if side == 'just_before' else '>' -%}
     {{ csops.money_exact(
-        item ~ '.list_mrr_amount * (100 - case'
+        item ~ '.' ~ list_mrr ~ ' * (100 - case'
         ~ ' when ' ~ item ~ '.discount_pct > 0'
         ~ ' and (' ~ item ~ '.discount_ends_at is null or ' ~ item ~ '.discount_ends_at ' ~ running ~ ' ' ~ instant ~ ')'
         ~ ' then ' ~ item ~ '.discount_pct else 0 end) * 0.01'

@@ -61,6 +61,12 @@ final as (
             'items.quantity * ' ~ csops.minor_to_major('items.unit_amount_minor', 'plans.currency_code')
             ~ ' / (plans.billing_interval_months * constant_rates.units_per_reporting_unit)'
         ) }} as list_mrr_amount,
+        -- the same in the billing currency, for reporting_fx_method = period_start, which converts
+        -- each service period at the rate of its start (int_customers_mrr_monthly)
+        {{ csops.money_exact(
+            'items.quantity * ' ~ csops.minor_to_major('items.unit_amount_minor', 'plans.currency_code')
+            ~ ' / plans.billing_interval_months'
+        ) }} as list_mrr_billing_amount,
         items.discount_ends_at,
         items.started_at,
         -- paid service starts when the trial is over

@@ -52,3 +52,33 @@
         ~ ' then ' ~ item ~ '.discount_pct else 0 end) * 0.01'
     ) }}
 {%- endmacro %}
+
+{#
+    The service periods that are revenue under mrr_recognition_basis = paid_invoices (ChartMogul):
+    the period of a paid invoice, or of a still unpaid one (open, overdue, in dunning) once the
+    subscription has paid an earlier period; never a written-off (uncollectible, void) one.
+    `invoices` names a relation with int_invoices_collection_tracked's columns. One rule for the
+    MRR history (int_customers_mrr_monthly) and renewals (fct_renewals).
+#}
+{% macro recognised_service_periods(invoices) -%}
+    select
+        invoices.subscription_id,
+        invoices.period_started_at,
+        invoices.period_ends_at
+    from {{ invoices }} as invoices
+    inner join (
+        select
+            subscription_id,
+            min(period_started_at) as first_paid_period_started_at
+        from {{ invoices }}
+        where collection_status = 'paid'
+        group by subscription_id
+    ) as first_paid_periods
+        on invoices.subscription_id = first_paid_periods.subscription_id
+    where
+        invoices.collection_status = 'paid'
+        or (
+            invoices.collection_status in ('open', 'overdue', 'in_dunning')
+            and invoices.period_started_at > first_paid_periods.first_paid_period_started_at
+        )
+{%- endmacro %}

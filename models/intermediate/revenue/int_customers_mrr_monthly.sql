@@ -86,33 +86,11 @@ rates as (
 ),
 {% endif %}
 
-first_paid_periods as (
-
-    select
-        subscription_id,
-        min(period_started_at) as first_paid_period_started_at
-    from invoices
-    where collection_status = 'paid'
-    group by subscription_id
-
-),
-
 -- the service periods that are revenue (mrr_recognition_basis = paid_invoices): paid, or still
 -- being collected after an earlier paid period; never a written-off (uncollectible, void) one
 recognised_periods as (
 
-    select
-        invoices.subscription_id,
-        invoices.period_started_at,
-        invoices.period_ends_at
-    from invoices
-    inner join first_paid_periods on invoices.subscription_id = first_paid_periods.subscription_id
-    where
-        invoices.collection_status = 'paid'
-        or (
-            invoices.collection_status in ('open', 'overdue', 'in_dunning')
-            and invoices.period_started_at > first_paid_periods.first_paid_period_started_at
-        )
+    {{ csops.recognised_service_periods('invoices') }}
 
 ),
 

@@ -186,7 +186,8 @@ def write_exports(raw: Path) -> None:
         "current_period_start": epoch(max(v[1] for v in INVOICES.values() if v[0] == sub)),
         "current_period_end": epoch(max(v[2] for v in INVOICES.values() if v[0] == sub)),
         "cancel_at_period_end": canceled is not None and status == "active", "canceled_at": epoch(canceled),
-        "ended_at": epoch(ended), **loaded} for sub, (customer, status, start, canceled, ended) in SUBSCRIPTIONS.items()])
+        "ended_at": epoch(ended), **loaded}
+        for sub, (customer, status, start, canceled, ended) in SUBSCRIPTIONS.items()])
     write(raw, "billing", "subscription_items", [{
         "id": item, "subscription_id": sub, "plan_id": plan, "quantity": seats, "unit_amount": price,
         "discount_percent": None, "discount_end": None, "started_at": epoch(start), "ended_at": epoch(end), **loaded}

@@ -13,8 +13,10 @@
     from older ones as null) and without hive partitioning: the contract's columns come from the
     files, so a folder name like loaded_date=... adds no column (every row carries _loaded_at).
     A column the registry marks required: false may be missing from the files; the view then
-    carries it as null, cast to its data_type. A missing required column, a table with no files,
-    or a table given both ways stops the run with one line (csops check-raw says more).
+    carries it as null, cast to its data_type. A table the registry marks table_required: false
+    (billing.fx_rates) may have no files at all: its view is then empty, with the contract's
+    columns. A missing required column, a required table with no files, or a table given both
+    ways stops the run with one line (csops check-raw says more).
 
     Sources are then ordinary relations: `dbt source freshness`, dbt unit tests and ad-hoc SQL all
     see them. With raw_source_mode = 'tables' (or any engine other than DuckDB) the raw tables
@@ -26,6 +28,16 @@
 
 {% macro default__register_raw_sources() %}
     {{ return('') }}
+{% endmacro %}
+
+{#
+    Whether a raw table must be exported: true unless its sources YAML says
+    config.meta.table_required: false (billing.fx_rates: a single-currency company has none; a
+    currency in use without rates is caught by csops.validate_vars_against_data).
+#}
+{% macro raw_table_required(node) %}
+    {%- set meta = (node.config.meta if node.config and node.config.meta else {}) -%}
+    {{ return(meta.get('table_required', (node.meta or {}).get('table_required', true))) }}
 {% endmacro %}
 
 {# The SQL type a registry data_type is cast to when an optional column is missing. #}
@@ -75,6 +87,16 @@
                 {%- for path in parts -%}
                     {%- do present.extend(columns_by_file[path]) -%}
                 {%- endfor -%}
+            {%- elif not csops.raw_table_required(node) -%}
+                {#- an optional table (billing.fx_rates of a single-currency company): empty, typed -#}
+                {%- set empty_columns = [] -%}
+                {%- for column in node.columns.values() -%}
+                    {%- do empty_columns.append('cast(null as ' ~ csops.raw_contract_sql_type(column.data_type)
+                        ~ ') as ' ~ column.name) -%}
+                {%- endfor -%}
+                {%- do statements.append('create or replace view ' ~ node.schema ~ '.' ~ node.identifier
+                    ~ ' as select ' ~ empty_columns | join(', ') ~ ' where false') -%}
+                {{ log('raw ' ~ node.source_name ~ '.' ~ node.name ~ ': no files; read as an empty table (optional)', info=true) }}
             {%- else -%}
                 {%- do problems.append(node.source_name ~ '.' ~ node.name ~ ': no ' ~ file ~ ' and no folder '
                     ~ folder ~ ' of .parquet files') -%}

@@ -40,13 +40,45 @@
 {#
     The item's MRR at the instant, if it were live then: list MRR less the discount still running,
     exact (decimal(38, 10), not rounded): discount_pct has two decimals, so the product is exact.
+    list_mrr names the item's column holding its list MRR (int_customers_mrr_monthly passes the
+    list MRR converted at the month's service-period rate with reporting_fx_method period_start).
 #}
-{% macro item_mrr_at(item, instant, side='just_before') -%}
+{% macro item_mrr_at(item, instant, side='just_before', list_mrr='list_mrr_amount') -%}
     {%- set running = '>=' if side == 'just_before' else '>' -%}
     {{ csops.money_exact(
-        item ~ '.list_mrr_amount * (100 - case'
+        item ~ '.' ~ list_mrr ~ ' * (100 - case'
         ~ ' when ' ~ item ~ '.discount_pct > 0'
         ~ ' and (' ~ item ~ '.discount_ends_at is null or ' ~ item ~ '.discount_ends_at ' ~ running ~ ' ' ~ instant ~ ')'
         ~ ' then ' ~ item ~ '.discount_pct else 0 end) * 0.01'
     ) }}
+{%- endmacro %}
+
+{#
+    The service periods that are revenue under mrr_recognition_basis = paid_invoices (ChartMogul):
+    the period of a paid invoice, or of a still unpaid one (open, overdue, in dunning) once the
+    subscription has paid an earlier period; never a written-off (uncollectible, void) one.
+    `invoices` names a relation with int_invoices_collection_tracked's columns. One rule for the
+    MRR history (int_customers_mrr_monthly) and renewals (fct_renewals).
+#}
+{% macro recognised_service_periods(invoices) -%}
+    select
+        invoices.subscription_id,
+        invoices.period_started_at,
+        invoices.period_ends_at
+    from {{ invoices }} as invoices
+    inner join (
+        select
+            subscription_id,
+            min(period_started_at) as first_paid_period_started_at
+        from {{ invoices }}
+        where collection_status = 'paid'
+        group by subscription_id
+    ) as first_paid_periods
+        on invoices.subscription_id = first_paid_periods.subscription_id
+    where
+        invoices.collection_status = 'paid'
+        or (
+            invoices.collection_status in ('open', 'overdue', 'in_dunning')
+            and invoices.period_started_at > first_paid_periods.first_paid_period_started_at
+        )
 {%- endmacro %}

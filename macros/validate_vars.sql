@@ -5,8 +5,8 @@
       runs SQL (build, run, test, seed, snapshot) before anything is registered or built, and
       reports each bad var on one line: "var <name>: got <value>; allowed: <values>".
     - csops.validate_vars_against_data(), the hook after register_raw_sources, checks what only
-      the raw data can tell: the reporting currency has exchange rates, and so has the day chosen
-      to convert at.
+      the raw data can tell: every currency a paid item is billed in can be converted to the
+      reporting currency (on the day chosen, or at every service period's start).
     - A model or macro that branches on a var or loops over it reads it with
       csops.checked_var('<name>'), which applies the same rule where the var is used: in
       dbt compile and docs generate too (which run no hooks), and in unit tests that set vars.
@@ -20,7 +20,8 @@
       text_list      a list of non-empty strings (may be empty)
       currency_list  a list of upper-case 3-letter currency codes
       hours          a whole number, 0 or more
-      currency       an upper-case 3-letter currency code with rates in the raw billing.fx_rates
+      currency       an upper-case 3-letter currency code (against the raw data, after
+                     registration: with rates in billing.fx_rates, or the one currency billed)
       schema_prefix  letters, digits and underscores, possibly none
       raw_folder     a folder path; on DuckDB with raw_source_mode parquet it must hold
                      <system>/<table>.parquet files or <system>/<table>/ folders of them
@@ -46,6 +47,7 @@ late_event_threshold_hours: {kind: hours}
 event_reload_lookback_hours: {kind: hours}
 reporting_currency: {kind: currency}
 reporting_fx_rate_date: {kind: date, nullable: true}
+reporting_fx_method: {kind: choice, allowed: [constant_currency, period_start]}
 revenue_as_of_date: {kind: date, nullable: true}
 mrr_churn_recognition: {kind: choice, allowed: [end_of_period, cancellation]}
 mrr_same_month_start_and_cancel: {kind: choice, allowed: [new_and_churn, ignore]}
@@ -121,47 +123,159 @@ expose_personal_data: {kind: boolean, optional: true, default: false}
 
 
 {#
-    What only the raw data can tell (hook after register_raw_sources): the reporting currency has
-    rates in billing.fx_rates (a currency without rates would drop every amount from revenue), and
-    so has reporting_fx_rate_date when it is set. Skipped, with a log line, when the raw table
-    does not exist (raw_source_mode tables before the first load). Currency codes are compared as
-    stg_billing__fx_rates stages them: trimmed and upper-cased.
+    What only the raw data can tell (hook after register_raw_sources), so that a missing exchange
+    rate can never turn revenue to zero with every test passing. One line per problem:
+
+    - reporting_currency: a currency with rates in billing.fx_rates, or the one currency billing
+      bills in (a single-currency company needs no fx file: billing.fx_rates may be absent or
+      empty, and the reporting currency converts to itself at 1);
+    - every currency a paid item is billed in (the plan's currency of a subscription item with
+      service after its trial, at a price above zero) other than the reporting currency needs
+      rates, and so does the reporting currency then: with reporting_fx_method constant_currency
+      on the conversion day (reporting_fx_rate_date, default the latest rate day), with
+      period_start on or before every service period's start (the start of an invoice's period,
+      or of the item's paid service) - the line names the currency, the first and last day
+      without a rate and how many there are;
+    - reporting_fx_rate_date: a day with rates for the reporting currency, when rates are needed.
+
+    Skipped, with a log line, when the raw billing tables do not exist (raw_source_mode tables
+    before the first load). Codes are compared as staging normalises them: trimmed, upper case.
 #}
 {% macro validate_vars_against_data() %}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
     {%- set fx = source('billing', 'fx_rates') -%}
-    {%- if adapter.get_relation(database=fx.database, schema=fx.schema, identifier=fx.identifier) is none -%}
-        {{ log('vars: no raw billing.fx_rates (' ~ fx ~ ') yet; reporting_currency not checked against rates', info=true) }}
-        {{ return('') }}
-    {%- endif -%}
+    {%- set plans = source('billing', 'plans') -%}
+    {%- set items = source('billing', 'subscription_items') -%}
+    {%- set subscriptions = source('billing', 'subscriptions') -%}
+    {%- set invoices = source('billing', 'invoices') -%}
+    {%- for relation in [fx, plans, items, subscriptions, invoices] -%}
+        {%- if adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) is none -%}
+            {{ log('vars: no raw ' ~ relation ~ ' yet; reporting_currency not checked against rates', info=true) }}
+            {{ return('') }}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set currency = csops.checked_var('reporting_currency') -%}
     {%- set rate_date = csops.checked_var('reporting_fx_rate_date') -%}
+    {%- set method = csops.checked_var('reporting_fx_method') -%}
     {%- set rates = run_query(
         'select upper(trim(quote_currency)) as currency_code,'
         ~ ' cast(min(rate_date) as ' ~ dbt.type_string() ~ ') as first_rate_date,'
         ~ ' cast(max(rate_date) as ' ~ dbt.type_string() ~ ') as last_rate_date'
-        ~ ' from ' ~ fx ~ ' group by upper(trim(quote_currency)) order by 1'
+        ~ ' from ' ~ fx ~ ' where rate > 0 group by upper(trim(quote_currency)) order by 1'
     ) -%}
     {%- set codes = rates.columns[0].values() | list -%}
-    {%- if currency not in codes -%}
+    {#- the service periods of paid items, by currency: the days a rate is needed for (period_start) -#}
+    {%- set paid_items_sql -%}
+        select
+            upper(trim(p.currency)) as currency_code,
+            i.subscription_id,
+            i.plan_id,
+            greatest(i.started_at, coalesce(s.trial_end, i.started_at)) as paid_from,
+            i.ended_at
+        from {{ items }} as i
+        inner join {{ plans }} as p on i.plan_id = p.id
+        left join {{ subscriptions }} as s on i.subscription_id = s.id
+        where
+            coalesce(i.unit_amount, 0) > 0 and coalesce(i.quantity, 0) > 0
+            and (i.ended_at is null or i.ended_at > greatest(i.started_at, coalesce(s.trial_end, i.started_at)))
+    {%- endset -%}
+    {%- set used = run_query(
+        "select currency_code, count(*), string_agg(distinct plan_id, ', ' order by plan_id)"
+        ~ ' from (' ~ paid_items_sql ~ ') group by currency_code order by 1'
+    ) -%}
+    {%- set used_codes = used.columns[0].values() | list -%}
+    {%- set needing = [] -%}
+    {%- for code in used_codes if code != currency -%}
+        {%- do needing.append(code) -%}
+    {%- endfor -%}
+    {%- if currency not in codes and currency not in used_codes and (codes or used_codes) -%}
+        {#- an unknown code: no rates, and nothing is billed in it -#}
         {{ exceptions.raise_compiler_error(
             "var reporting_currency: got '" ~ currency ~ "'; allowed: a currency with rates in billing.fx_rates: "
-            ~ (codes | join(', ') if codes else 'none (the table is empty)')) }}
+            ~ (codes | join(', ') if codes else 'none (no rates)')
+            ~ (' (or ' ~ used_codes[0] ~ ', the one currency billed)' if used_codes | length == 1 else '')) }}
+    {%- elif needing and not codes -%}
+        {{ exceptions.raise_compiler_error(
+            'billing.fx_rates: no rates (the table is absent or empty), but paid items are billed in '
+            ~ needing | join(', ') ~ ' besides the reporting currency ' ~ currency ~ '; add their rates (only a '
+            ~ 'company billing in its reporting currency alone needs no fx file)') }}
+    {%- elif needing and currency not in codes -%}
+        {{ exceptions.raise_compiler_error(
+            "var reporting_currency: got '" ~ currency ~ "'; allowed: a currency with rates in billing.fx_rates: "
+            ~ codes | join(', ') ~ ' (' ~ needing | join(', ') ~ ' must be converted to it)') }}
     {%- endif -%}
-    {%- if rate_date is not none -%}
-        {%- set found = run_query(
-            'select count(*) from ' ~ fx
-            ~ " where cast(rate_date as date) = cast('" ~ rate_date ~ "' as date)"
-            ~ " and upper(trim(quote_currency)) = '" ~ currency ~ "'"
-        ).columns[0].values()[0] -%}
-        {%- if found == 0 -%}
+    {%- if not needing -%}
+        {#- everything is billed in the reporting currency: no rates needed, any rate day will do -#}
+        {%- if rate_date is not none and currency in codes -%}
             {%- set row = rates.rows[codes.index(currency)] -%}
-            {{ exceptions.raise_compiler_error(
-                "var reporting_fx_rate_date: got '" ~ rate_date ~ "'; allowed: null or a day with "
-                ~ currency ~ " rates in billing.fx_rates (" ~ row[1] ~ " to " ~ row[2] ~ ")") }}
+            {%- if rate_date | string < row[1] or rate_date | string > row[2] -%}
+                {{ exceptions.raise_compiler_error(
+                    "var reporting_fx_rate_date: got '" ~ rate_date ~ "'; allowed: null or a day with "
+                    ~ currency ~ " rates in billing.fx_rates (" ~ row[1] ~ " to " ~ row[2] ~ ")") }}
+            {%- endif -%}
         {%- endif -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set problems = [] -%}
+    {%- if method == 'constant_currency' -%}
+        {%- set day_sql = ("cast('" ~ rate_date ~ "' as date)") if rate_date is not none
+            else ('(select max(rate_date) from ' ~ fx ~ ')') -%}
+        {%- set on_day = run_query(
+            'select distinct upper(trim(quote_currency)) from ' ~ fx
+            ~ ' where rate > 0 and cast(rate_date as date) = ' ~ day_sql
+        ).columns[0].values() | list -%}
+        {%- set day = run_query('select cast(' ~ day_sql ~ ' as ' ~ dbt.type_string() ~ ')').columns[0].values()[0] -%}
+        {%- if currency not in on_day -%}
+            {%- if currency in codes -%}
+                {%- set row = rates.rows[codes.index(currency)] -%}
+                {%- set span = currency ~ ' rates in billing.fx_rates (' ~ row[1] ~ ' to ' ~ row[2] ~ ')' -%}
+            {%- else -%}
+                {%- set span = currency ~ ' rates in billing.fx_rates (there are none)' -%}
+            {%- endif -%}
+            {#- one line: without the reporting currency's rate that day nothing converts -#}
+            {{ exceptions.raise_compiler_error("var reporting_fx_rate_date: got " ~ ("'" ~ rate_date ~ "'" if rate_date is not none
+                else "null (the latest rate day, " ~ day ~ ")") ~ "; allowed: null or a day with " ~ span) }}
+        {%- endif -%}
+        {%- for row in used.rows if row[0] != currency and row[0] not in on_day -%}
+            {%- do problems.append('billing.fx_rates: no ' ~ row[0] ~ ' rate on ' ~ (day or 'any day (the table is empty)')
+                ~ ', the day every month is converted at (reporting_fx_method constant_currency; missing from '
+                ~ (day or 'none') ~ ' to ' ~ (day or 'none') ~ ', 1 day); ' ~ row[0] ~ ' is billed by ' ~ row[1]
+                ~ ' paid subscription item(s) of plan(s) ' ~ row[2] ~ '. Add ' ~ row[0]
+                ~ ' rates for that day or set reporting_fx_rate_date to a day that has them') -%}
+        {%- endfor -%}
+    {%- else -%}
+        {#- period_start: a rate on or before each service period's start (the latest rate then) -#}
+        {%- set missing = run_query(
+            'with paid as (' ~ paid_items_sql ~ '),'
+            ~ ' starts as ('
+            ~ '   select paid.currency_code, cast(' ~ csops.epoch_to_utc('paid.paid_from') ~ ' as date) as start_date from paid'
+            ~ '   union select paid.currency_code, cast(' ~ csops.epoch_to_utc('v.period_start') ~ ' as date) from paid'
+            ~ '   inner join ' ~ invoices ~ ' as v on v.subscription_id = paid.subscription_id'
+            ~ '   where v.period_start >= paid.paid_from and (paid.ended_at is null or v.period_start < paid.ended_at)),'
+            ~ ' needed as ('
+            ~ "   select currency_code, start_date from starts where currency_code != '" ~ currency ~ "'"
+            ~ "   union select '" ~ currency ~ "', start_date from starts where currency_code != '" ~ currency ~ "'),"
+            ~ ' first_rates as ('
+            ~ '   select upper(trim(quote_currency)) as currency_code, min(cast(rate_date as date)) as first_rate_date'
+            ~ '   from ' ~ fx ~ ' where rate > 0 group by 1)'
+            ~ ' select needed.currency_code, cast(min(needed.start_date) as ' ~ dbt.type_string() ~ '),'
+            ~ ' cast(max(needed.start_date) as ' ~ dbt.type_string() ~ '), count(*),'
+            ~ ' cast(min(first_rates.first_rate_date) as ' ~ dbt.type_string() ~ ')'
+            ~ ' from needed left join first_rates on needed.currency_code = first_rates.currency_code'
+            ~ ' where first_rates.first_rate_date is null or needed.start_date < first_rates.first_rate_date'
+            ~ ' group by needed.currency_code order by 1'
+        ) -%}
+        {%- for row in missing.rows -%}
+            {%- do problems.append('billing.fx_rates: no ' ~ row[0] ~ ' rate on or before ' ~ row[3]
+                ~ ' service period start(s) (reporting_fx_method period_start): missing from ' ~ row[1] ~ ' to ' ~ row[2]
+                ~ '; first ' ~ row[0] ~ ' rate ' ~ (row[4] or 'none') ~ '. Add ' ~ row[0]
+                ~ ' rates from ' ~ row[1] ~ ', or use reporting_fx_method constant_currency') -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if problems -%}
+        {{ exceptions.raise_compiler_error(problems | join('\n')) }}
     {%- endif -%}
     {{ return('') }}
 {% endmacro %}

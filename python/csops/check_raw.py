@@ -12,7 +12,9 @@ reads them: by column name, no hive partitioning). Each problem is one line nami
   fine);
 - an instant without its UTC offset where the contract says `timestamptz`: a Parquet timestamp
   without a zone, or ISO strings without an offset;
-- a currency code that is not in `billing.fx_rates` (or, without that file, not three letters).
+- a currency code that is not in `billing.fx_rates` (or, without that file, not three letters);
+- no `billing.fx_rates` (it is optional: a single-currency company needs none) while billing
+  uses more than one currency - amounts in the others could not be converted.
 """
 
 from __future__ import annotations
@@ -220,8 +222,42 @@ def check(raw_dir: Path, skip: Iterable[str] = (), root: Path = ROOT) -> list[st
                                f"do not use it"))
             continue
         for table in tables.values():
+            if not table.required and not isinstance(locate(raw_dir, table), Located):
+                problems += optional_table_problems(con, raw_dir, registry, table)
+                continue
             problems += table_problems(con, raw_dir, table, known)
     return problems
+
+
+def billing_currencies(con: duckdb.DuckDBPyConnection, raw_dir: Path,
+                       registry: dict[str, dict[str, RawTable]]) -> set[str]:
+    """Every currency code billing's tables use (their `currency: true` columns), upper case."""
+    found: set[str] = set()
+    for table in registry.get("billing", {}).values():
+        located = locate(raw_dir, table)
+        if not isinstance(located, Located):
+            continue
+        schema = read_schema(located)
+        if not isinstance(schema, dict):
+            continue
+        for column in table.columns:
+            if column.is_currency and column.name in schema and kind(schema[column.name]) == "varchar":
+                found |= {r[0] for r in con.execute(
+                    f'select distinct upper(trim("{column.name}")) from {located.reader} '
+                    f'where "{column.name}" is not null').fetchall()}
+    return found
+
+
+def optional_table_problems(con: duckdb.DuckDBPyConnection, raw_dir: Path,
+                            registry: dict[str, dict[str, RawTable]], table: RawTable) -> list[str]:
+    """A table the contract lets an export leave out; billing.fx_rates only while one currency is billed."""
+    if (table.system, table.name) != ("billing", "fx_rates"):
+        return []
+    used = billing_currencies(con, raw_dir, registry)
+    if len(used) <= 1:
+        return []
+    return [f"billing/fx_rates: table missing, but billing uses {len(used)} currencies ({', '.join(sorted(used))}); "
+            f"add their rates (only a company billing in one currency, its reporting currency, needs no fx file)"]
 
 
 def _currencies_of(con: duckdb.DuckDBPyConnection, raw_dir: Path,

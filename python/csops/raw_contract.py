@@ -3,8 +3,10 @@
 Every raw table is declared once, in `models/staging/<system>/_<system>__sources.yml`: its
 primary key (`config: {meta: {primary_key: [...]}}`) and every column with a description, a
 `data_type` and whether it is required (`config: {meta: {required: true}}`; currency-code
-columns also carry `currency: true`). dbt reads it to register and reconcile the raw data; this
-module reads the same files for `csops check-raw`, the generator's tests and the README.
+columns also carry `currency: true`). A table whose meta says `table_required: false` may be
+left out of the export (billing.fx_rates, when everything is billed in one currency). dbt
+reads it to register and reconcile the raw data; this module reads the same files for
+`csops check-raw`, the generator's tests and the README.
 
 Data types are the contract's, not an engine's:
 
@@ -51,6 +53,8 @@ class RawTable:
     primary_key: tuple[str, ...]
     columns: tuple[RawColumn, ...]
     description: str = ""
+    # false: the export may leave the table out (billing.fx_rates of a single-currency company)
+    required: bool = True
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -79,7 +83,8 @@ def _table(system: str, entry: dict, where: Path) -> RawTable:
                                  " ".join(str(col.get("description", "")).split()), bool(meta.get("currency"))))
     if not key or not set(key) <= {c.name for c in columns}:
         raise RawContractError(f"{where}: {system}.{name} needs config.meta.primary_key naming declared columns")
-    return RawTable(system, name, key, tuple(columns), " ".join(str(entry.get("description", "")).split()))
+    return RawTable(system, name, key, tuple(columns), " ".join(str(entry.get("description", "")).split()),
+                    bool(_meta(entry).get("table_required", True)))
 
 
 def load(root: Path = ROOT) -> dict[str, dict[str, RawTable]]:

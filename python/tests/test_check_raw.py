@@ -94,8 +94,22 @@ def test_without_fx_rates_currencies_need_the_iso_shape(tiny, tmp_path):
     assert check(raw) == [
         "billing/payments.parquet: column currency has unknown currencies (not ISO-4217 codes (three letters)): "
         "'dollars'",
-        "billing/fx_rates: table missing (no fx_rates.parquet and no folder fx_rates/)",
+        "billing/fx_rates: table missing, but billing uses 4 currencies (DOLLARS, EUR, JPY, USD); add their rates "
+        "(only a company billing in one currency, its reporting currency, needs no fx file)",
     ]
+
+
+def test_a_single_currency_company_needs_no_fx_rates_but_every_required_table(tiny, tmp_path):
+    raw = copy_raw(tiny, tmp_path / "raw")
+    (raw / "billing" / "fx_rates.parquet").unlink()
+    for table in ("customers", "plans", "subscriptions", "invoices", "payments"):
+        rewrite(raw, f"billing/{table}.parquet",
+                lambda t: replace_column(t, "currency", pa.array(["usd"] * t.num_rows, pa.string())))
+    assert check(raw) == []
+    (raw / "billing" / "subscription_pauses.parquet").unlink()
+    assert check(raw) == [
+        "billing/subscription_pauses: table missing "
+        "(no subscription_pauses.parquet and no folder subscription_pauses/)"]
 
 
 def test_crm_and_billing_cannot_be_skipped(tiny):

@@ -3,9 +3,10 @@
 The `unit` tests read the rules (the YAML inside csops.var_rules) and prove that every var of
 dbt_project.yml has one and that the README's var tables name the same choices. The `dbt` tests
 run dbt on the tiny data in a temporary warehouse: bad vars stop the run with one line each
-("var <name>: got <value>; allowed: <values>") before any model is built, a reporting currency
-without exchange rates stops it too, valid vars pass, and dbt compile (which runs no hooks)
-gives the same line from the model that uses the var.
+("var <name>: got <value>; allowed: <values>") before any model is built; so do a reporting
+currency without exchange rates, an fx day before the first rate, a plan billed in a currency
+without rates and a missing fx file (fine for a single-currency company only); valid vars pass;
+and dbt compile (which runs no hooks) gives the same line from the model that uses the var.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+
+from csops.raw_variants import copy_raw, set_value
 
 PROJECT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
@@ -85,10 +88,12 @@ def project_run(tiny, tmp_path_factory):
     env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT), "CSOPS_RAW_DIR": str(tiny / "raw"),
            "CSOPS_WAREHOUSE": str(warehouse), "CSOPS_RAW_SOURCE_MODE": "parquet", "CSOPS_TARGET": "duckdb"}
 
-    def run(command: str, vars_yaml: str, select: str = "+int_warehouse_as_of") -> tuple[int, str]:
+    def run(command: str, vars_yaml: str, select: str = "+int_warehouse_as_of", raw: Path | None = None
+            ) -> tuple[int, str]:
         r = subprocess.run([str(DBT), command, "--select", select, "--vars", vars_yaml,
                             "--target-path", str(root / "target"), "--log-path", str(root / "logs")],
-                           cwd=PROJECT, env=env, capture_output=True, text=True)
+                           cwd=PROJECT, env={**env, **({"CSOPS_RAW_DIR": str(raw)} if raw else {})},
+                           capture_output=True, text=True)
         return r.returncode, r.stdout + r.stderr
 
     run.warehouse = warehouse
@@ -123,6 +128,51 @@ def test_a_reporting_currency_without_exchange_rates_stops_the_run(project_run):
     assert "var reporting_currency: got 'GBP'; allowed: a currency with rates in billing.fx_rates: EUR, JPY, USD" \
         in lines(out), out[-3000:]
     assert "START sql" not in out, out[-3000:]
+
+
+@pytest.mark.dbt
+def test_an_fx_day_before_the_first_rate_stops_the_run(project_run):
+    code, out = project_run("run", "{reporting_fx_rate_date: '2024-01-01'}")
+    assert code != 0, out[-3000:]
+    assert ("var reporting_fx_rate_date: got '2024-01-01'; allowed: null or a day with USD rates in "
+            "billing.fx_rates (2025-07-01 to 2026-10-31)") in lines(out), out[-3000:]
+    assert "START sql" not in out, out[-3000:]
+
+
+@pytest.mark.dbt
+def test_a_plan_billed_in_a_currency_without_rates_stops_the_run(project_run, tiny, tmp_path):
+    raw = tmp_path / "raw"
+    copy_raw(tiny / "raw", raw)
+    set_value(raw, "billing.plans", "currency", "eur", "gbp")
+    code, out = project_run("run", "{}", raw=raw)
+    assert code != 0, out[-3000:]
+    line = next((x for x in lines(out) if x.startswith("billing.fx_rates: no GBP rate on 2026-10-31")), None)
+    assert line and "GBP is billed by 31 paid subscription item(s) of plan(s) plan_enterprise_yearly_eur" in line, \
+        out[-3000:]
+    code, out = project_run("run", "{reporting_fx_method: period_start}", raw=raw)
+    assert code != 0, out[-3000:]
+    assert any(x.startswith("billing.fx_rates: no GBP rate on or before ") and "first GBP rate none" in x
+               for x in lines(out)), out[-3000:]
+
+
+@pytest.mark.dbt
+def test_without_an_fx_file_only_a_single_currency_company_runs(project_run, tiny, tmp_path):
+    raw = tmp_path / "raw"
+    copy_raw(tiny / "raw", raw)
+    (raw / "billing" / "fx_rates.parquet").unlink()
+    code, out = project_run("run", "{}", raw=raw)
+    assert code != 0, out[-3000:]
+    assert ("billing.fx_rates: no rates (the table is absent or empty), but paid items are billed in EUR, JPY "
+            "besides the reporting currency USD; add their rates (only a company billing in its reporting "
+            "currency alone needs no fx file)") in lines(out), out[-3000:]
+    for currency in ("eur", "jpy"):
+        set_value(raw, "billing.plans", "currency", currency, "usd")
+    code, out = project_run("run", "{}", raw=raw)
+    assert code == 0, out[-3000:]
+    code, out = project_run("run", "{reporting_currency: EUR}", raw=raw)
+    assert code != 0, out[-3000:]
+    assert ("var reporting_currency: got 'EUR'; allowed: a currency with rates in billing.fx_rates: none "
+            "(no rates) (or USD, the one currency billed)") in lines(out), out[-3000:]
 
 
 @pytest.mark.dbt

@@ -1,5 +1,6 @@
 -- The MRR bridge balances to the cent, every month: last month's closing MRR + new + expansion
--- + reactivation - contraction - churn = this month's closing MRR, and the closing MRR equals
+-- + reactivation - contraction - churn + fx impact (reporting_fx_method = period_start; 0 at
+-- constant rates) = this month's closing MRR, and the closing MRR equals
 -- the sum of every customer's MRR. Returns the months that do not add up.
 with
 
@@ -33,6 +34,7 @@ report as (
         reactivation_mrr_amount,
         contraction_mrr_amount,
         churned_mrr_amount,
+        fx_impact_mrr_amount,
         closing_mrr_amount,
         lag(closing_mrr_amount) over (order by month_start_date) as previous_closing_mrr_amount
     from {{ ref('rpt_revenue_retention') }}
@@ -51,6 +53,7 @@ left join movement_totals on report.month_start_date = movement_totals.month_sta
 where
     report.opening_mrr_amount + report.new_mrr_amount + report.expansion_mrr_amount
     + report.reactivation_mrr_amount - report.contraction_mrr_amount - report.churned_mrr_amount
+    + report.fx_impact_mrr_amount
     != report.closing_mrr_amount
     or report.closing_mrr_amount != coalesce(customer_totals.customers_mrr_amount, 0)
     or report.opening_mrr_amount + coalesce(movement_totals.net_movement_amount, 0) != report.closing_mrr_amount

@@ -13,6 +13,7 @@ final as (
 
     select
         '{{ csops.checked_var("reporting_currency") }}' as reporting_currency,
+        '{{ csops.checked_var("reporting_fx_method") }}' as reporting_fx_method,
         '{{ csops.checked_var("mrr_recognition_basis") }}' as mrr_recognition_basis,
         '{{ csops.checked_var("mrr_churn_recognition") }}' as mrr_churn_recognition,
         '{{ csops.checked_var("mrr_paused_subscriptions") }}' as mrr_paused_subscriptions,

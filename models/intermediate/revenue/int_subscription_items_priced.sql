@@ -5,7 +5,9 @@
     The discount is kept apart because it can expire in the middle of an item. The item's paid
     service starts when the trial ends and stops when the item ends - or, with
     mrr_churn_recognition = 'cancellation', when the customer cancelled.
-    Only items of real customers (csops.customer_links): test accounts are left out.
+    Only items of real customers (csops.customer_links): test accounts are left out. An item
+    whose currency has no rate keeps its row with a null list_mrr_amount, and the build fails on
+    it (the not_null test on items with paid service): revenue is never dropped silently.
 -#}
 
 with
@@ -59,6 +61,12 @@ final as (
             'items.quantity * ' ~ csops.minor_to_major('items.unit_amount_minor', 'plans.currency_code')
             ~ ' / (plans.billing_interval_months * constant_rates.units_per_reporting_unit)'
         ) }} as list_mrr_amount,
+        -- the same in the billing currency, for reporting_fx_method = period_start, which converts
+        -- each service period at the rate of its start (int_customers_mrr_monthly)
+        {{ csops.money_exact(
+            'items.quantity * ' ~ csops.minor_to_major('items.unit_amount_minor', 'plans.currency_code')
+            ~ ' / plans.billing_interval_months'
+        ) }} as list_mrr_billing_amount,
         items.discount_ends_at,
         items.started_at,
         -- paid service starts when the trial is over
@@ -81,7 +89,9 @@ final as (
     inner join plans on items.plan_id = plans.plan_id
     inner join subscriptions on items.subscription_id = subscriptions.subscription_id
     inner join billing_links on subscriptions.billing_customer_id = billing_links.billing_customer_id
-    inner join constant_rates on plans.currency_code = constant_rates.currency_code
+    -- left join: an item in a currency without rates keeps its row with a null list MRR, which
+    -- fails the not_null test (paid service only) instead of dropping out of revenue silently
+    left join constant_rates on plans.currency_code = constant_rates.currency_code
     where not items.is_invalid
 
 )

@@ -3,9 +3,17 @@
     for renewal and, for term ends already past, what happened: renewed (same ARR), expanded,
     contracted or churned. Monthly subscriptions renew every month and are followed in
     fct_mrr_movements instead. ARR is MRR x 12 in the reporting currency at constant rates.
+
+    ARR follows the same recognition basis as MRR (var mrr_recognition_basis): with
+    paid_invoices (default) an item counts at a term end only while a service period that is
+    revenue covers that instant (csops.recognised_service_periods: paid, or still being
+    collected after a paid one), so a renewal whose invoice billing wrote off is churned, and a
+    term that was never revenue at its end (only written-off periods) is no renewal at all.
+    With subscription_items every item counts from the trial's end to its end, paid or not.
 -#}
 
 {%- set max_terms = 25 -%}
+{%- set basis = csops.checked_var('mrr_recognition_basis') -%}
 
 with
 
@@ -19,6 +27,20 @@ items as (
 as_of as (
 
     select * from {{ ref('int_warehouse_as_of') }}
+
+),
+
+invoices as (
+
+    select * from {{ ref('int_invoices_collection_tracked') }}
+    where subscription_id is not null
+
+),
+
+-- the service periods that are revenue (read with mrr_recognition_basis = paid_invoices)
+recognised_periods as (
+
+    {{ csops.recognised_service_periods('invoices') }}
 
 ),
 
@@ -101,6 +123,51 @@ arr_around_term_end as (
 
 ),
 
+-- whether a service period that is revenue covers the term end, just before and just after it
+recognised_around_term_end as (
+
+    select
+        terms.subscription_id,
+        terms.term_number,
+        {% if basis == 'paid_invoices' %}
+            exists(
+                select 1 as is_found from recognised_periods as periods
+                where
+                    periods.subscription_id = terms.subscription_id
+                    and periods.period_started_at < terms.term_ends_at
+                    and periods.period_ends_at >= terms.term_ends_at
+            ) as is_recognised_before,
+            exists(
+                select 1 as is_found from recognised_periods as periods
+                where
+                    periods.subscription_id = terms.subscription_id
+                    and periods.period_started_at <= terms.term_ends_at
+                    and periods.period_ends_at > terms.term_ends_at
+            ) as is_recognised_after
+        {% else %}
+            {# subscription_items: every item in service is revenue #}
+            true as is_recognised_before,
+            true as is_recognised_after
+        {% endif %}
+    from terms
+
+),
+
+arr_recognised as (
+
+    select
+        arr.subscription_id,
+        arr.term_number,
+        case when recognised.is_recognised_before then arr.arr_before_amount else 0 end as arr_before_amount,
+        case when recognised.is_recognised_after then arr.arr_after_amount else 0 end as arr_after_amount
+    from arr_around_term_end as arr
+    inner join recognised_around_term_end as recognised
+        on
+            arr.subscription_id = recognised.subscription_id
+            and arr.term_number = recognised.term_number
+
+),
+
 final as (
 
     select
@@ -134,11 +201,15 @@ final as (
         end as renewal_outcome
     from terms
     cross join as_of
-    inner join arr_around_term_end as arr
+    inner join arr_recognised as arr
         on
             terms.subscription_id = arr.subscription_id
             and terms.term_number = arr.term_number
     left join cancel_requests on terms.subscription_id = cancel_requests.subscription_id
+    {% if basis == 'paid_invoices' %}
+        -- a term that was never revenue at its end (only written-off periods) is no renewal
+        where arr.arr_before_amount > 0 or arr.arr_after_amount > 0
+    {% endif %}
 
 )
 

@@ -12,12 +12,19 @@
                     cancellation) or its last paid period ran out (mrr_recognition_basis);
                     involuntary when billing ended a subscription for not paying that month
       unchanged     MRR the same as last month
+      fx_impact     what exchange rates alone changed (reporting_fx_method = period_start, each
+                    service period at the rate of its start): the customer's own movement is
+                    measured from the opening to the closing MRR at the opening's rates
+                    (int_customers_mrr_monthly.mrr_at_opening_rates_amount), and the rest is this
+                    row. Never with constant_currency (the default), where rates do not move.
     A customer who starts and cancels within one month has two rows, new (or reactivation) and
     churn, of the same amount (mrr_same_month_start_and_cancel = new_and_churn). MRR falling to
     zero while a subscription stays live (a pause, a 100% discount) is a contraction and its return
     an expansion, as in ChartMogul (mrr_zero_without_cancellation_is_churn = true makes it churn
     and reactivation).
-    For every month: opening + new + expansion + reactivation - contraction - churn = closing.
+    For every month: opening + new + expansion + reactivation - contraction - churn + fx impact
+    = closing. A row's closing_mrr_amount is the customer's closing MRR; with an fx_impact row
+    the customer's other row ends at the closing at opening rates (opening + its change).
 -#}
 
 {#- both vars checked against their rules in macros/validate_vars.sql -#}
@@ -68,6 +75,9 @@ with_history as (
         customer_id,
         month_start_date,
         mrr_amount as closing_mrr_amount,
+        -- the closing at the opening's exchange rates: the customer's own movement ends here
+        mrr_at_opening_rates_amount as closing_at_opening_rates_mrr_amount,
+        fx_impact_mrr_amount,
         paid_in_month_mrr_amount,
         has_live_subscription,
         coalesce(
@@ -95,20 +105,22 @@ classified as (
         case
             -- back from zero on a subscription that stayed live (a pause, a free month)
             when
-                opening_mrr_amount = 0 and closing_mrr_amount > 0
+                opening_mrr_amount = 0 and closing_at_opening_rates_mrr_amount > 0
                 and had_live_subscription and not {{ zero_on_live_is_churn }}
                 then 'expansion'
-            when opening_mrr_amount = 0 and closing_mrr_amount > 0 and has_paid_before then 'reactivation'
-            when opening_mrr_amount = 0 and closing_mrr_amount > 0 then 'new'
+            when
+                opening_mrr_amount = 0 and closing_at_opening_rates_mrr_amount > 0 and has_paid_before
+                then 'reactivation'
+            when opening_mrr_amount = 0 and closing_at_opening_rates_mrr_amount > 0 then 'new'
             -- down to zero while a subscription stays live
             when
-                opening_mrr_amount > 0 and closing_mrr_amount = 0
+                opening_mrr_amount > 0 and closing_at_opening_rates_mrr_amount = 0
                 and has_live_subscription and not {{ zero_on_live_is_churn }}
                 then 'contraction'
-            when opening_mrr_amount > 0 and closing_mrr_amount = 0 then 'churn'
-            when closing_mrr_amount > opening_mrr_amount then 'expansion'
-            when closing_mrr_amount < opening_mrr_amount then 'contraction'
-            when closing_mrr_amount > 0 then 'unchanged'
+            when opening_mrr_amount > 0 and closing_at_opening_rates_mrr_amount = 0 then 'churn'
+            when closing_at_opening_rates_mrr_amount > opening_mrr_amount then 'expansion'
+            when closing_at_opening_rates_mrr_amount < opening_mrr_amount then 'contraction'
+            when closing_at_opening_rates_mrr_amount > 0 then 'unchanged'
             -- zero at both ends, but paid for part of the month: started and cancelled within it
             when paid_in_month_mrr_amount > 0 and {{ record_same_month }} and has_paid_before then 'reactivation'
             when paid_in_month_mrr_amount > 0 and {{ record_same_month }} then 'new'
@@ -126,9 +138,10 @@ movements as (
         opening_mrr_amount,
         closing_mrr_amount,
         case
-            when opening_mrr_amount = 0 and closing_mrr_amount = 0 then paid_in_month_mrr_amount
-            else abs(closing_mrr_amount - opening_mrr_amount)
-        end as movement_mrr_amount
+            when opening_mrr_amount = 0 and closing_at_opening_rates_mrr_amount = 0 then paid_in_month_mrr_amount
+            else abs(closing_at_opening_rates_mrr_amount - opening_mrr_amount)
+        end as movement_mrr_amount,
+        cast(null as decimal(18, 2)) as fx_impact_mrr_amount
     from classified
     where movement_type is not null
 
@@ -141,11 +154,26 @@ movements as (
         'churn' as movement_type,
         opening_mrr_amount,
         closing_mrr_amount,
-        paid_in_month_mrr_amount as movement_mrr_amount
+        paid_in_month_mrr_amount as movement_mrr_amount,
+        cast(null as decimal(18, 2)) as fx_impact_mrr_amount
     from classified
     where
-        opening_mrr_amount = 0 and closing_mrr_amount = 0 and paid_in_month_mrr_amount > 0
+        opening_mrr_amount = 0 and closing_at_opening_rates_mrr_amount = 0 and paid_in_month_mrr_amount > 0
         and {{ record_same_month }}
+
+    union all
+
+    -- what exchange rates alone changed (reporting_fx_method = period_start)
+    select
+        customer_id,
+        month_start_date,
+        'fx_impact' as movement_type,
+        closing_at_opening_rates_mrr_amount as opening_mrr_amount,
+        closing_mrr_amount,
+        abs(fx_impact_mrr_amount) as movement_mrr_amount,
+        fx_impact_mrr_amount
+    from classified
+    where fx_impact_mrr_amount != 0
 
 ),
 
@@ -169,6 +197,7 @@ final as (
             case
                 when movements.movement_type in ('new', 'expansion', 'reactivation') then movements.movement_mrr_amount
                 when movements.movement_type in ('contraction', 'churn') then -movements.movement_mrr_amount
+                when movements.movement_type = 'fx_impact' then movements.fx_impact_mrr_amount
                 else 0
             end
             as decimal(18, 2)

@@ -1,6 +1,7 @@
 {#-
-    Revenue retention for CS leaders and finance, one row per month (reporting currency, constant
-    exchange rates). Monthly rates compare the month with its opening; trailing-12-month NRR and
+    Revenue retention for CS leaders and finance, one row per month (reporting currency; at
+    constant exchange rates by default, or each service period at its start's rate with
+    reporting_fx_method = period_start, when fx_impact_mrr_amount carries the currency effect). Monthly rates compare the month with its opening; trailing-12-month NRR and
     GRR compare each customer's MRR now with its MRR twelve months earlier.
 -#}
 
@@ -29,6 +30,8 @@ monthly_movements as (
         sum(case when movement_type = 'contraction' then movement_mrr_amount else 0 end)
             as contraction_mrr_amount,
         sum(case when movement_type = 'churn' then movement_mrr_amount else 0 end) as churned_mrr_amount,
+        -- signed: exchange rates alone (reporting_fx_method = period_start; none at constant rates)
+        sum(case when movement_type = 'fx_impact' then mrr_change_amount else 0 end) as fx_impact_mrr_amount,
         count(distinct case when movement_type = 'new' then customer_id end) as new_customers,
         count(distinct case when movement_type = 'reactivation' then customer_id end) as reactivated_customers,
         count(distinct case when movement_type = 'churn' then customer_id end) as churned_customers,
@@ -87,6 +90,7 @@ combined as (
         coalesce(mv.reactivation_mrr_amount, 0) as reactivation_mrr_amount,
         coalesce(mv.contraction_mrr_amount, 0) as contraction_mrr_amount,
         coalesce(mv.churned_mrr_amount, 0) as churned_mrr_amount,
+        coalesce(mv.fx_impact_mrr_amount, 0) as fx_impact_mrr_amount,
         coalesce(mv.new_customers, 0) as new_customers,
         coalesce(mv.reactivated_customers, 0) as reactivated_customers,
         coalesce(mv.churned_customers, 0) as churned_customers,
@@ -107,6 +111,7 @@ final as (
         cast(reactivation_mrr_amount as decimal(18, 2)) as reactivation_mrr_amount,
         cast(contraction_mrr_amount as decimal(18, 2)) as contraction_mrr_amount,
         cast(churned_mrr_amount as decimal(18, 2)) as churned_mrr_amount,
+        cast(fx_impact_mrr_amount as decimal(18, 2)) as fx_impact_mrr_amount,
         cast(closing_mrr_amount as decimal(18, 2)) as closing_mrr_amount,
         cast(closing_mrr_amount * 12 as decimal(18, 2)) as closing_arr_amount,
         opening_customers,

@@ -12,13 +12,19 @@ COMPANY_NAME = "Lumen"
 INTERNAL_DOMAIN = "lumenhq.com"
 
 DEFAULT_AS_OF = "2026-11-01"
+# The simulated calendar of every scale runs from the first month of (DEFAULT_AS_OF - Scale.months) to
+# DEFAULT_AS_OF + HORIZON_MONTHS, whatever --as-of says: --as-of only says when the export happens
+# (nothing loaded on or after it is written), so an earlier as-of is a prefix of the same world.
+HORIZON_MONTHS = 6
+# A re-synced copy of a row is sent again within this many days of the original load.
+RESYNC_MAX_DAYS = 30
 
 
 @dataclass(frozen=True)
 class Scale:
     name: str
-    customers: int  # organisations that sign up (trial or paid) over the window
-    months: int  # months of history before the as-of date
+    customers: int  # organisations that sign up (trial or paid) before DEFAULT_AS_OF (more sign up after it)
+    months: int  # months of history before DEFAULT_AS_OF
     events_per_sqrt_user_day: float  # product event intensity (see systems/product.py)
     customers_per_chunk: int  # how many customers' events are generated (and written) at once
 

@@ -60,15 +60,15 @@ def _members(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, Members]:
     last = np.concatenate([last, ol])
     nm = len(email)
     joined = np.where(who_all >= 0, w.paid_start_day[np.maximum(who_all, 0)] + rng.integers(5, 200, nm),
-                      w.month_start[0] + rng.integers(0, w.as_of - w.month_start[0], nm))
-    joined = np.minimum(joined, w.as_of - 1) * SECONDS_PER_DAY + rng.integers(0, 86_400, nm)
+                      w.month_start[0] + rng.integers(0, w.horizon - w.month_start[0], nm))
+    joined = joined * SECONDS_PER_DAY + rng.integers(0, 86_400, nm)
     member_ids = np.arange(nm, dtype=np.int64) + 501
     cols = {
         "id": member_ids,
         "email": T.messy_email(rng, email, C.FLAW_RATES["messy_email"]),
         "display_name": T.join(first, "_", np.char.upper(np.char.ljust(last.astype(str), 1).astype(str))),
         "joined_at": ts(joined),
-        "_loaded_at": ctx.loaded_at(rng, None, nm),
+        "_loaded_at": ctx.loaded_at(rng, joined),
     }
     ctx.identity("community", "members", member_ids, who_all,
                   np.where(who_all >= 0, "customer", "unknown"))
@@ -79,11 +79,11 @@ def _members(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, Members]:
 def _posts(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
     """Healthier members post more."""
     member_ids, joined, hm = members.ids, members.joined, members.health
-    months_left = np.maximum(1, (ctx.as_of_s - joined) / (30 * 86_400))
+    months_left = np.maximum(1, (ctx.horizon_s - joined) / (30 * 86_400))
     n_posts = rng.poisson(0.15 * months_left * (0.3 + hm))
     p_who = np.repeat(np.arange(len(member_ids)), n_posts)
     npo = len(p_who)
-    posted = joined[p_who] + rng.random(npo) * (ctx.as_of_s - joined[p_who])
+    posted = joined[p_who] + rng.random(npo) * np.maximum(ctx.horizon_s - joined[p_who], 0)
     posted = np.floor(posted)
     ptype = T.pick(rng, ("question", "answer", "idea", "discussion"), npo, p=(0.4, 0.3, 0.15, 0.15))
     cols = {
@@ -93,7 +93,7 @@ def _posts(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
         "title": T.join(np.char.capitalize(ptype.astype(str)), ": ",
                         T.pick(rng, [f[1] for f in FEATURES], npo)),
         "posted_at": ts(posted),
-        "_loaded_at": ctx.loaded_at(rng, posted, npo),
+        "_loaded_at": ctx.loaded_at(rng, posted),
     }
     return ctx.table("community", "posts", cols)
 
@@ -115,7 +115,7 @@ def _event_attendance(ctx: Export, rng: np.random.Generator, members: Members) -
     ev_day = w.month_start[r_mon] + 14
     registered = (ev_day - rng.integers(1, 20, nr)) * SECONDS_PER_DAY + rng.integers(0, 86_400, nr)
     registered = np.maximum(registered, joined[r_who])
-    attended = (rng.random(nr) < 0.3 + 0.5 * hm[r_who]) & (ev_day < w.as_of)
+    attended = rng.random(nr) < 0.3 + 0.5 * hm[r_who]
     label = np.datetime_as_string(w.month_start[r_mon].astype("datetime64[D]"), unit="M")
     cols = {
         "id": np.arange(nr, dtype=np.int64) + 700_001,
@@ -124,6 +124,7 @@ def _event_attendance(ctx: Export, rng: np.random.Generator, members: Members) -
         "event_date": dates(ev_day),
         "registered_at": ts(registered),
         "attended": attended,
-        "_loaded_at": ctx.loaded_at(rng, ev_day * SECONDS_PER_DAY, nr),
+        # the attendance list is exported once the webinar is over
+        "_loaded_at": ctx.loaded_at(rng, ev_day * SECONDS_PER_DAY + 20 * 3600),
     }
     return ctx.table("community", "event_attendance", cols)

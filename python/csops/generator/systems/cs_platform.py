@@ -32,7 +32,6 @@ def emit(ctx: Export) -> Iterator[RawTable]:
     who, day, kind, check_in_month = _schedule(w, rng)
     na = len(who)
     at = day * SECONDS_PER_DAY + rng.integers(9 * 3600, 18 * 3600, na) - e.offset[who] * 60
-    at = np.minimum(at, ctx.as_of_s - 60)
     act_ids = T.ids("act_", na, 16, 12)
     minutes = np.select([kind == "qbr", kind == "onboarding_session"], [60, 45], 30) + rng.integers(-10, 20, na)
     ci = np.flatnonzero(kind == "check_in")
@@ -50,7 +49,7 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "occurred_at": nullable_iso(at, e.offset[who]),
         "duration_minutes": minutes,
         "notes": notes,
-        "_loaded_at": ctx.loaded_at(rng, at, na),
+        "_loaded_at": ctx.loaded_at(rng, at),
     }
     yield ctx.table("cs_platform", "activities", cols)
     cols = {
@@ -65,7 +64,7 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "relationship_status": axes["relationship"],
         "technical_fit_status": axes["technical_fit"],
         "customer_ask": ask,
-        "_loaded_at": ctx.loaded_at(rng, at[ci], len(ci)),
+        "_loaded_at": ctx.loaded_at(rng, at[ci]),
     }
     yield ctx.table("cs_platform", "check_ins", cols)
 
@@ -104,7 +103,7 @@ def _schedule(w: World, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarra
     kind = np.concatenate([np.full(len(o_who), "onboarding_session", dtype=object),
                            np.full(len(q_who), "qbr", dtype=object),
                            np.full(len(c_who), "check_in", dtype=object)])
-    keep = day < w.as_of
+    keep = day < w.horizon
     return who[keep], day[keep], kind[keep], c_mon[keep[len(o_who) + len(q_who):]]
 
 

@@ -69,26 +69,31 @@ def _workspaces(ctx: Export, rng: np.random.Generator) -> RawTable:
                            np.char.replace(ctx.crm.prospect_domain[pros].astype(str), ".com", ""),
                            T.join("lumen-test-", np.arange(n_test).astype(str))])
     nw = len(ws_ids)
+    pros_day = np.concatenate([np.zeros(n + len(second), np.int64), ctx.crm.prospect_created[pros],
+                               w.month_start[0] + rng.integers(0, 300, n_test)])
     created = np.where(owner >= 0, w.signup_day[np.maximum(owner, 0)] * SECONDS_PER_DAY,
-                       ctx.as_of_s - rng.integers(86_400, 86_400 * 400, nw)) + rng.integers(0, 86_400, nw)
-    created = np.where(np.arange(nw) >= n, np.minimum(created + 86_400 * 30, ctx.as_of_s - 7200), created)
-    # workspaces of customers who churned for good are sometimes deleted a while later
+                       (pros_day + rng.integers(1, 60, nw)) * SECONDS_PER_DAY) + rng.integers(0, 86_400, nw)
+    created = np.where((np.arange(nw) >= n) & (owner >= 0), created + 86_400 * 30, created)
+    # workspaces of customers who churned for good are sometimes deleted a while later: a second version
     gone = np.where(owner >= 0, e.true_churn_day[np.maximum(owner, 0)], -1)
     deleted = (gone >= 0) & (rng.random(nw) < 0.2)
     deleted_at = np.where(deleted, (gone + rng.integers(30, 90, nw)) * SECONDS_PER_DAY, -1)
-    deleted_at = np.where(deleted_at >= ctx.as_of_s, -1, deleted_at)
+    deleted_at = np.where(deleted_at > created, deleted_at, -1)
     domain = T.with_nulls(rng, T.messy_domain(rng, dom, C.FLAW_RATES["messy_domain"]),
                           C.FLAW_RATES["workspace_missing_domain"])
+    rec = np.repeat(np.arange(nw), 1 + (deleted_at >= 0))
+    second = np.append(False, rec[1:] == rec[:-1])
+    changed = np.where(second, deleted_at[rec], created[rec])
     cols = {
-        "workspace_id": ws_ids,
-        "workspace_name": name,
-        "domain": domain,
-        "created_at": ts(created),
-        "deleted_at": ts(deleted_at),
-        "_loaded_at": ctx.loaded_at(rng, None, nw),
+        "workspace_id": ws_ids[rec],
+        "workspace_name": name[rec],
+        "domain": domain[rec],
+        "created_at": ts(created[rec]),
+        "deleted_at": ts(np.where(second, deleted_at[rec], -1)),
+        "_loaded_at": ctx.loaded_at(rng, changed),
     }
     ctx.identity("product", "workspaces", ws_ids, np.where(kind == "customer", owner, -1), kind)
-    return ctx.table("product", "workspaces", cols)
+    return ctx.table("product", "workspaces", cols, record=rec, changed=changed)
 
 
 def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
@@ -99,15 +104,14 @@ def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
     j = np.arange(len(cust)) - np.repeat(e.first_user - e.first_user[0], e.n_users)
     _, _, email = ctx.person(cust, j, rng)
     nu = len(cust)
-    created = np.minimum(w.signup_day[cust] * SECONDS_PER_DAY + np.sqrt(j) * 86_400 * 20
-                         + rng.integers(0, 86_400, nu), ctx.as_of_s - 3600)
+    created = w.signup_day[cust] * SECONDS_PER_DAY + np.sqrt(j) * 86_400 * 20 + rng.integers(0, 86_400, nu)
     cols = {
         "id": np.arange(nu, dtype=np.int64) + e.first_user[0] if nu else np.zeros(0, np.int64),
         "workspace_id": e.workspace_id[cust],
         "email": T.messy_email(rng, email, C.FLAW_RATES["messy_email"]),
         "role": np.where(j < 2, "admin", "member"),
         "created_at": ts(created),
-        "_loaded_at": ctx.loaded_at(rng, None, nu),
+        "_loaded_at": ctx.loaded_at(rng, created),
     }
     return ctx.table("product", "users", cols)
 
@@ -115,13 +119,15 @@ def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
 def _features(ctx: Export, rng: np.random.Generator) -> RawTable:
     """The feature catalogue (never re-synced); some features are released during the window."""
     start = ctx.w.month_start[0]
+    released = add_months(np.full(len(FEATURES), start), np.array([f[4] for f in FEATURES]))
     cols = {
         "feature_key": np.asarray([f[0] for f in FEATURES], dtype=object),
         "feature_name": np.asarray([f[1] for f in FEATURES], dtype=object),
         "category": np.asarray([f[2] for f in FEATURES], dtype=object),
         "is_core": np.asarray([f[3] for f in FEATURES]),
-        "released_on": dates(add_months(np.full(len(FEATURES), start), np.array([f[4] for f in FEATURES]))),
-        "_loaded_at": ctx.loaded_at(rng, None, len(FEATURES)),
+        "released_on": dates(released),
+        # a feature is in the catalogue from its release (the first ones from the day before the window)
+        "_loaded_at": ctx.loaded_at(rng, (np.maximum(released, start) - 1) * SECONDS_PER_DAY),
     }
     return ctx.table("product", "features", cols, dup_rate=0)
 
@@ -130,7 +136,7 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
     """The event table in chunks of customers (each chunk its own seeded stream), with the number of
     customers each chunk covers."""
     w, e = ctx.w, ctx.entities
-    n, n_days = w.n, int(w.as_of - w.month_start[0])
+    n, n_days = w.n, int(w.horizon - w.month_start[0])
     day_num = w.month_start[0] + np.arange(n_days)
     month_of_day = np.searchsorted(w.month_start, day_num, side="right") - 1
     weekday = (day_num + 3) % 7  # 0 = Monday
@@ -142,7 +148,7 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
     event_names = pa.array([f[0] for f in FEATURES])
     seats_eff = np.where(w.seats_by_month > 0, w.seats_by_month, e.seats0[:, None])
     s = w.subs
-    run_end = np.where(s["ended"] >= 0, s["ended"], w.as_of)
+    run_end = np.where(s["ended"] >= 0, s["ended"], w.horizon)
     step = w.scale.customers_per_chunk
     next_id = 1
     for chunk, lo in enumerate(range(0, n, step)):
@@ -182,16 +188,16 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
         lag = np.where(late, rng.uniform(3_600, 72 * 3_600, m), rng.uniform(0.2, 60, m))
         received = occurred + lag
         loaded = received + rng.uniform(0, 900, m)
-        keep = loaded < ctx.as_of_s  # late data that has not arrived yet is not in the export
         ids_ = np.arange(next_id, next_id + m, dtype=np.int64)
         next_id += m
         cols = {
-            "event_id": ids_[keep], "workspace_id_i": cust_g[keep], "user_id": user[keep],
-            "event_i": feat[keep], "occurred_at": occurred[keep], "received_at": received[keep],
-            "_loaded_at": loaded[keep],
+            "event_id": ids_, "workspace_id_i": cust_g, "user_id": user,
+            "event_i": feat, "occurred_at": occurred, "received_at": received, "_loaded_at": loaded,
         }
         cols = ctx.resync(rng, cols, C.FLAW_RATES["event_resync_duplicate"])
-        order = np.argsort(cols["_loaded_at"], kind="stable")
+        # late data that has not arrived yet is not in the export
+        order = np.flatnonzero(cols["_loaded_at"] < ctx.as_of_s)
+        order = order[np.argsort(cols["_loaded_at"][order], kind="stable")]
         yield pa.table({
             "event_id": pa.array(cols["event_id"][order]),
             "workspace_id": pa.DictionaryArray.from_arrays(
@@ -203,4 +209,4 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
             "occurred_at": ts(cols["occurred_at"][order]),
             "received_at": ts(cols["received_at"][order]),
             "_loaded_at": ts(cols["_loaded_at"][order]),
-        }), k
+        }), round(w.scale.customers * hi / n) - round(w.scale.customers * lo / n)

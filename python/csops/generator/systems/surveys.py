@@ -62,7 +62,7 @@ def _nps_responses(ctx: Export, rng: np.random.Generator) -> RawTable:
     _, _, email = ctx.person(who, j, rng)
     month_len = w.month_start[mon + 1] - w.month_start[mon]
     sent = (w.month_start[mon] + rng.integers(0, 28, nr) % month_len) * SECONDS_PER_DAY
-    submitted = np.minimum(sent + rng.exponential(2 * 86_400, nr), ctx.as_of_s - 60).astype(np.int64)
+    submitted = (sent + rng.exponential(2 * 86_400, nr)).astype(np.int64)
     qlabel = np.datetime_as_string(w.month_start[mon].astype("datetime64[D]"), unit="M")
     resp_ids = T.ids("R_", nr, 14, 12, upper=True)
     cols = {
@@ -72,7 +72,7 @@ def _nps_responses(ctx: Export, rng: np.random.Generator) -> RawTable:
         "score": score,
         "comment": comment,
         "submitted_at": nullable_iso(submitted, e.offset[who]),
-        "_loaded_at": ctx.loaded_at(rng, submitted, nr),
+        "_loaded_at": ctx.loaded_at(rng, submitted),
     }
     ctx.identity("surveys", "nps_responses", resp_ids, who, np.full(nr, "customer", dtype=object))
     return ctx.table("surveys", "nps_responses", cols)
@@ -89,7 +89,7 @@ def _csat_responses(ctx: Export, rng: np.random.Generator) -> RawTable:
     rating = np.clip(np.round(rng.normal(1.8 + 3.2 * hh, 0.9)), 1, 5).astype(np.int64)
     j = rng.integers(0, np.maximum(e.n_contacts[c], 1))
     _, _, email = ctx.person(c, j, rng)
-    submitted = np.minimum(s + rng.exponential(86_400, nc), ctx.as_of_s - 60).astype(np.int64)
+    submitted = (s + rng.exponential(86_400, nc)).astype(np.int64)
     resp_ids = T.ids("CS_", nc, 15, 12, upper=True)
     cols = {
         "response_id": resp_ids,
@@ -98,6 +98,6 @@ def _csat_responses(ctx: Export, rng: np.random.Generator) -> RawTable:
         "rating": rating,
         "comment": T.pick(rng, CSAT_COMMENTS, nc),
         "submitted_at": nullable_iso(submitted, np.zeros(nc, np.int64)),
-        "_loaded_at": ctx.loaded_at(rng, submitted, nc),
+        "_loaded_at": ctx.loaded_at(rng, submitted),
     }
     return ctx.table("surveys", "csat_responses", cols)

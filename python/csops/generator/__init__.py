@@ -58,7 +58,7 @@ def _write_partitions(table: pa.Table, folder: Path, part: int = 0) -> int:
     starts = np.concatenate([[0], bounds]) if len(day) else np.zeros(0, np.int64)
     ends = np.concatenate([bounds, [len(day)]]) if len(day) else np.zeros(0, np.int64)
     sorted_table = table.take(pa.array(order, type=pa.int64()))
-    for lo, hi in zip(starts, ends):
+    for lo, hi in zip(starts, ends, strict=True):
         label = str(np.datetime64(int(day[lo]), "D"))
         target = folder / f"loaded_date={label}"
         target.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,13 @@ if TYPE_CHECKING:
     from .systems.support import Tickets
 
 
+# The tables other tables refer to: Export.table notes when each of their records was first loaded.
+REFERENCED = {("crm", "accounts"), ("crm", "users"), ("billing", "customers"), ("billing", "plans"),
+              ("billing", "subscriptions"), ("billing", "invoices"), ("product", "workspaces"),
+              ("product", "users"), ("support", "organizations"), ("support", "tickets"),
+              ("cs_platform", "activities"), ("community", "members")}
+
+
 @dataclass
 class RawTable:
     """One raw table of one system, built whole."""
@@ -55,6 +62,8 @@ class Export:
         self.as_of_s = as_of * SECONDS_PER_DAY
         self.horizon_s = world.horizon * SECONDS_PER_DAY
         self.present: dict[tuple[str, str], pa.Array] = {}  # the ids each written table holds (for the truth)
+        # when each record of a table other tables refer to was first loaded (sorted ids, epoch seconds)
+        self.first_loaded: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self.truth_identity: list[pa.Table] = []
         self.entities = draw_entities(world, self.rng("entities"))
         self.crm: CrmAccounts | None = None  # published by systems.crm
@@ -104,16 +113,39 @@ class Export:
                 out[k] = np.concatenate([v, v[dup]])
         return out
 
+    def after_load_of(self, system: str, table: str, ref: np.ndarray, loaded: np.ndarray) -> np.ndarray:
+        """`loaded`, moved after the first load of the record of `system.table` each row refers to (`ref`,
+        None for no reference): a row never arrives before what it refers to, so any cut of the raw data
+        keeps its references whole."""
+        ids, first = self.first_loaded[(system, table)]
+        ref = np.asarray(ref)
+        has = np.array([r is not None for r in ref], bool) if ref.dtype == object else np.ones(len(ref), bool)
+        key = ref[has].astype(ids.dtype) if len(ids) else ref[has]
+        at = np.clip(np.searchsorted(ids, key), 0, max(len(ids) - 1, 0))
+        found = np.zeros(len(ref), bool)
+        floor = np.full(len(ref), -np.inf)
+        if len(ids):
+            hit = ids[at] == key
+            found[np.flatnonzero(has)[hit]] = True
+            floor[np.flatnonzero(has)[hit]] = first[at[hit]] + 1.0
+        return np.maximum(np.asarray(loaded, dtype=np.float64), floor)
+
     def table(self, system: str, name: str, cols: dict, dup_rate: float | None = None,
-              record: np.ndarray | None = None, changed: np.ndarray | None = None) -> RawTable:
+              record: np.ndarray | None = None, changed: np.ndarray | None = None,
+              refs: list[tuple[str, str, np.ndarray]] = ()) -> RawTable:
         """The raw table from its columns (numpy or Arrow) over the whole simulated calendar, cut at the
         as-of date (rows loaded on or after it are not written), with re-synced duplicates at `dup_rate`
         (default: the resync_duplicate flaw rate) drawn from the table's own stream.
 
         A mutable table is a version log: `record` (sorted, one value per record) and `changed` (when
         the version's state began, epoch seconds, ascending within a record) per row. A version the
-        next change superseded before the EL tool loaded it is never seen, so it is dropped."""
+        next change superseded before the EL tool loaded it is never seen, so it is dropped. `refs`
+        (system, table, the id each row refers to) delay a row's load until what it refers to is loaded."""
         rng = self.rng(f"resync:{system}.{name}")
+        if refs:
+            cols = dict(cols)
+            for ref_system, ref_table, ref in refs:
+                cols["_loaded_at"] = self.after_load_of(ref_system, ref_table, ref, cols["_loaded_at"])
         if dup_rate is None:
             dup_rate = C.FLAW_RATES["resync_duplicate"]
         until = None
@@ -128,6 +160,14 @@ class Export:
             loaded = loaded[keep]
             same_next = np.append(record[1:] == record[:-1], False)
             until = np.where(same_next, np.append(loaded[1:], np.inf), np.inf)
+        if (system, name) in REFERENCED:
+            ids = np.asarray(next(iter(cols.values())).to_numpy(zero_copy_only=False)
+                             if isinstance(next(iter(cols.values())), pa.Array) else next(iter(cols.values())))
+            ids = ids.astype(str) if ids.dtype == object else ids
+            uniq, inv = np.unique(ids, return_inverse=True)
+            first = np.full(len(uniq), np.inf)
+            np.minimum.at(first, inv, np.asarray(cols["_loaded_at"], dtype=np.float64))
+            self.first_loaded[(system, name)] = (uniq, first)
         if dup_rate:
             cols = self.resync(rng, cols, dup_rate, until=until)
         cols = _take(cols, np.flatnonzero(np.asarray(cols["_loaded_at"], dtype=np.float64) < self.as_of_s))

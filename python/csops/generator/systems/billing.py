@@ -115,7 +115,8 @@ def _customers(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, Interna
     }
     ctx.identity("billing", "customers", cust_ids, np.concatenate([np.arange(n), np.full(n_test, -1)]),
                   np.concatenate([np.full(n, "customer", dtype=object), np.full(n_test, "internal", dtype=object)]))
-    return ctx.table("billing", "customers", cols), InternalCustomers(test_ids, created[n:])
+    return (ctx.table("billing", "customers", cols, refs=[("crm", "accounts", crm)]),
+            InternalCustomers(test_ids, created[n:]))
 
 
 def _plans(ctx: Export, rng: np.random.Generator) -> RawTable:
@@ -232,7 +233,7 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
         "_loaded_at": ctx.loaded_at(rng, changed),
     }
     return ctx.table("billing", "subscriptions", cols, record=np.concatenate([rec, ns + np.arange(n_test)]),
-                     changed=changed)
+                     changed=changed, refs=[("billing", "customers", cols["customer_id"])])
 
 
 def _months_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -270,7 +271,8 @@ def _subscription_items(ctx: Export, rng: np.random.Generator, tests: InternalCu
         "_loaded_at": ctx.loaded_at(rng, changed),
     }
     return ctx.table("billing", "subscription_items", cols, record=np.concatenate([rec, ni + np.arange(n_test)]),
-                     changed=changed)
+                     changed=changed, refs=[("billing", "subscriptions", cols["subscription_id"]),
+                                            ("billing", "plans", cols["plan_id"])])
 
 
 def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray) -> RawTable:
@@ -285,7 +287,8 @@ def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndar
         "resumes_at": epoch(ps["end"] * SECONDS_PER_DAY),
         "_loaded_at": ctx.loaded_at(rng, paused_at - rng.integers(86_400, 10 * 86_400, npz)),
     }
-    return ctx.table("billing", "subscription_pauses", cols)
+    return ctx.table("billing", "subscription_pauses", cols,
+                     refs=[("billing", "subscriptions", cols["subscription_id"])])
 
 
 def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_ids: np.ndarray,
@@ -320,7 +323,9 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
         "currency": np.char.lower(np.array(C.CURRENCIES)[iv["currency"][rec]]),
         "_loaded_at": ctx.loaded_at(rng, changed),
     }
-    return ctx.table("billing", "invoices", cols, record=rec, changed=changed)
+    return ctx.table("billing", "invoices", cols, record=rec, changed=changed,
+                     refs=[("billing", "customers", cols["customer_id"]),
+                           ("billing", "subscriptions", cols["subscription_id"])])
 
 
 def _payments(ctx: Export, rng: np.random.Generator, inv_ids: np.ndarray, pay_at: np.ndarray) -> RawTable:
@@ -343,7 +348,7 @@ def _payments(ctx: Export, rng: np.random.Generator, inv_ids: np.ndarray, pay_at
         "attempt_count": p["attempt"],
         "_loaded_at": ctx.loaded_at(rng, pay_at),
     }
-    return ctx.table("billing", "payments", cols)
+    return ctx.table("billing", "payments", cols, refs=[("billing", "invoices", cols["invoice_id"])])
 
 
 def _fx_rates(ctx: Export, rng: np.random.Generator) -> RawTable:

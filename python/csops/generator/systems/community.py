@@ -95,7 +95,7 @@ def _posts(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
         "posted_at": ts(posted),
         "_loaded_at": ctx.loaded_at(rng, posted),
     }
-    return ctx.table("community", "posts", cols)
+    return ctx.table("community", "posts", cols, refs=[("community", "members", cols["member_id"])])
 
 
 def _event_attendance(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
@@ -127,4 +127,4 @@ def _event_attendance(ctx: Export, rng: np.random.Generator, members: Members) -
         # the attendance list is exported once the webinar is over
         "_loaded_at": ctx.loaded_at(rng, ev_day * SECONDS_PER_DAY + 20 * 3600),
     }
-    return ctx.table("community", "event_attendance", cols)
+    return ctx.table("community", "event_attendance", cols, refs=[("community", "members", cols["member_id"])])

@@ -44,8 +44,9 @@ class CrmAccounts:
 def emit(ctx: Export) -> Iterator[RawTable]:
     """accounts (publishing ctx.crm), users, contacts and opportunities, from the system's one stream."""
     rng = ctx.rng(SYSTEM)
+    users = _users(ctx, rng)  # first: the accounts' owners are loaded before them
     yield _accounts(ctx, rng)
-    yield _users(ctx, rng)
+    yield users
     yield _contacts(ctx, rng)
     yield _opportunities(ctx, rng)
 
@@ -97,6 +98,8 @@ def _accounts(ctx: Export, rng: np.random.Generator) -> RawTable:
         child_domain=domains[n:n + len(child_parent)], duplicate_ids=acct_id[kinds == "duplicate_account"],
         duplicate_of=dups, prospect_ids=acct_id[kinds == "prospect"], prospect_domain=domains[kinds == "prospect"],
         prospect_created=created_day[kinds == "prospect"], test_ids=acct_id[kinds == "internal"])
+    created_day = np.where(kinds == "child_account", np.maximum(created_day, created_day[np.maximum(who, 0)] + 1),
+                           created_day)
     created_s = created_day * SECONDS_PER_DAY + rng.integers(8 * 3600, 20 * 3600, total)
     offsets = np.where(known, e.offset[w_idx], -300)
     parent = np.full(total, None, dtype=object)
@@ -145,7 +148,15 @@ def _accounts(ctx: Export, rng: np.random.Generator) -> RawTable:
     }
     truth_customer = np.where(kinds == "prospect", -1, who)
     ctx.identity("crm", "accounts", acct_id, np.where(kinds == "internal", -1, truth_customer), kinds)
-    return ctx.table("crm", "accounts", cols, record=rec, changed=changed)
+    # a subsidiary's account is never loaded before its parent's
+    first = np.full(total, np.inf)
+    np.minimum.at(first, rec, cols["_loaded_at"])
+    parent_row = np.full(total, -1)
+    parent_row[is_child] = child_parent
+    cols["_loaded_at"] = np.where(parent_row[rec] >= 0, np.maximum(cols["_loaded_at"],
+                                                                  first[np.maximum(parent_row[rec], 0)] + 1),
+                                  cols["_loaded_at"])
+    return ctx.table("crm", "accounts", cols, record=rec, changed=changed, refs=[("crm", "users", owner)])
 
 
 def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
@@ -168,8 +179,8 @@ def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
         "manager_id": np.where(role == "CS Manager", None, e.user_ids[n_csm]),
         "is_active": rng.random(nu) > 0.05,
         "created_date": nullable_iso(created, np.full(nu, -300)),
-        # the CRM connector's first sync, the day before the window starts
-        "_loaded_at": ctx.loaded_at(rng, np.full(nu, (w.month_start[0] - 1) * SECONDS_PER_DAY)),
+        # the CRM connector's first sync, before the first account was created
+        "_loaded_at": ctx.loaded_at(rng, np.full(nu, (w.month_start[0] - 150) * SECONDS_PER_DAY)),
     }
     return ctx.table("crm", "users", cols)
 
@@ -225,7 +236,7 @@ def _contacts(ctx: Export, rng: np.random.Generator) -> RawTable:
         "_loaded_at": ctx.loaded_at(rng, changed),
     }
     ctx.identity("crm", "contacts", contact_id, c_who_all, np.where(c_who_all >= 0, "customer", "prospect"))
-    return ctx.table("crm", "contacts", cols, record=rec, changed=changed)
+    return ctx.table("crm", "contacts", cols, record=rec, changed=changed, refs=[("crm", "accounts", c_acct[rec])])
 
 
 def _opportunities(ctx: Export, rng: np.random.Generator) -> RawTable:
@@ -275,4 +286,5 @@ def _opportunities(ctx: Export, rng: np.random.Generator) -> RawTable:
         "is_deleted": deleted[rec],
         "_loaded_at": ctx.loaded_at(rng, changed),
     }
-    return ctx.table("crm", "opportunities", cols, record=rec, changed=changed)
+    return ctx.table("crm", "opportunities", cols, record=rec, changed=changed,
+                     refs=[("crm", "accounts", cols["account_id"])])

@@ -51,7 +51,8 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "notes": notes,
         "_loaded_at": ctx.loaded_at(rng, at),
     }
-    yield ctx.table("cs_platform", "activities", cols)
+    yield ctx.table("cs_platform", "activities", cols, refs=[("crm", "accounts", cols["account_id"]),
+                                                              ("crm", "users", owner)])
     cols = {
         "id": T.ids("chk_", len(ci), 17, 12),
         "activity_id": act_ids[ci],
@@ -66,7 +67,7 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "customer_ask": ask,
         "_loaded_at": ctx.loaded_at(rng, at[ci]),
     }
-    yield ctx.table("cs_platform", "check_ins", cols)
+    yield ctx.table("cs_platform", "check_ins", cols, refs=[("cs_platform", "activities", act_ids[ci])])
 
 
 def _schedule(w: World, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

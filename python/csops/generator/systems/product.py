@@ -113,7 +113,7 @@ def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
         "created_at": ts(created),
         "_loaded_at": ctx.loaded_at(rng, created),
     }
-    return ctx.table("product", "users", cols)
+    return ctx.table("product", "users", cols, refs=[("product", "workspaces", cols["workspace_id"])])
 
 
 def _features(ctx: Export, rng: np.random.Generator) -> RawTable:
@@ -151,6 +151,11 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
     run_end = np.where(s["ended"] >= 0, s["ended"], w.horizon)
     step = w.scale.customers_per_chunk
     next_id = 1
+    ws_ids, ws_first = ctx.first_loaded[("product", "workspaces")]
+    ws_loaded = ws_first[np.searchsorted(ws_ids, e.workspace_id.astype(ws_ids.dtype))]
+    user_ids, user_loaded = ctx.first_loaded[("product", "users")]
+    user_base = e.first_user[0] if n else 0
+    assert len(user_ids) == 0 or (user_ids[0] == user_base and len(user_ids) == user_ids[-1] - user_base + 1)
     for chunk, lo in enumerate(range(0, n, step)):
         hi = min(n, lo + step)
         rng = ctx.rng(f"events:{chunk}")
@@ -174,7 +179,11 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
         day_i = np.repeat(nz % n_days, rep)
         m = len(cust_l)
         cust_g = cust_l + lo
-        user = e.first_user[cust_g] + np.floor(rng.random(m) * au_day[cust_l, day_i]).astype(np.int64)
+        # the users invited by that day (user j joins about 20 * sqrt(j) days after signup; see _users)
+        since = np.maximum(day_num[day_i] - w.signup_day[cust_g] - 1, 0)
+        invited = np.floor((since / 20.0) ** 2).astype(np.int64) + 1
+        user = e.first_user[cust_g] + np.floor(rng.random(m) * np.minimum(au_day[cust_l, day_i], invited)
+                                               ).astype(np.int64)
         local_hour = np.clip(rng.normal(13.5, 3.0, m), 0, 23.99)
         sec = np.mod(local_hour * 3600 - e.offset[cust_g] * 60, 86_400)
         occurred = (day_num[day_i] * SECONDS_PER_DAY + sec).astype(np.float64)
@@ -187,7 +196,9 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
         late = rng.random(m) < C.FLAW_RATES["late_event"]
         lag = np.where(late, rng.uniform(3_600, 72 * 3_600, m), rng.uniform(0.2, 60, m))
         received = occurred + lag
-        loaded = received + rng.uniform(0, 900, m)
+        # an event is never loaded before its workspace and user
+        loaded = np.maximum(received + rng.uniform(0, 900, m),
+                            np.maximum(ws_loaded[cust_g], user_loaded[user - user_base]) + 1)
         ids_ = np.arange(next_id, next_id + m, dtype=np.int64)
         next_id += m
         cols = {

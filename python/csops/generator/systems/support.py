@@ -74,7 +74,9 @@ def _organizations(ctx: Export, rng: np.random.Generator) -> RawTable:
     dom = np.concatenate([e.domain, e.domain[second], ctx.crm.child_domain[kids]])
     domain = T.with_nulls(rng, T.messy_domain(rng, dom, C.FLAW_RATES["messy_domain"]),
                           C.FLAW_RATES["support_org_missing_domain"])
-    created = w.signup_day[org_cust] * SECONDS_PER_DAY + rng.integers(86_400, 86_400 * 60, no)
+    # the customer's organisation is created at signup, the others (re-created, subsidiaries) later
+    created = w.signup_day[org_cust] * SECONDS_PER_DAY + np.where(
+        np.arange(no) < n, rng.integers(0, 3_600, no), rng.integers(86_400, 86_400 * 60, no))
     cols = {
         "id": org_ids,
         "name": name,
@@ -157,4 +159,5 @@ def _tickets(ctx: Export, rng: np.random.Generator) -> RawTable:
         "_loaded_at": ctx.loaded_at(rng, updated),
     }
     ctx.tickets = Tickets(ids=ticket_ids, customer=cust, solved=solved, is_solved=solved < ctx.horizon_s, health=h)
-    return ctx.table("support", "tickets", cols, record=rec, changed=updated)
+    return ctx.table("support", "tickets", cols, record=rec, changed=updated,
+                     refs=[("support", "organizations", np.where(org[rec] >= 0, org[rec], None))])

@@ -100,4 +100,4 @@ def _csat_responses(ctx: Export, rng: np.random.Generator) -> RawTable:
         "submitted_at": nullable_iso(submitted, np.zeros(nc, np.int64)),
         "_loaded_at": ctx.loaded_at(rng, submitted),
     }
-    return ctx.table("surveys", "csat_responses", cols)
+    return ctx.table("surveys", "csat_responses", cols, refs=[("support", "tickets", tid)])

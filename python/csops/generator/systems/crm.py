@@ -66,7 +66,7 @@ def _accounts(ctx: Export, rng: np.random.Generator) -> RawTable:
     # duplicate accounts created by sales for an existing customer
     dups = np.flatnonzero(rng.random(n) < C.FLAW_RATES["crm_duplicate_account"])
     n_prospects = e.n_prospects
-    n_test = max(2, int(round(C.FLAW_RATES["test_account"] * n)))
+    n_test = max(2, int(round(C.FLAW_RATES["test_account"] * w.scale.customers)))
     p_name, p_slug = e.prospect_name, e.prospect_slug
 
     groups = {
@@ -98,6 +98,8 @@ def _accounts(ctx: Export, rng: np.random.Generator) -> RawTable:
         child_domain=domains[n:n + len(child_parent)], duplicate_ids=acct_id[kinds == "duplicate_account"],
         duplicate_of=dups, prospect_ids=acct_id[kinds == "prospect"], prospect_domain=domains[kinds == "prospect"],
         prospect_created=created_day[kinds == "prospect"], test_ids=acct_id[kinds == "internal"])
+    # internal test accounts are set up in the first months of the window
+    created_day = np.where(kinds == "internal", w.month_start[0] + np.arange(total) % 300, created_day)
     created_day = np.where(kinds == "child_account", np.maximum(created_day, created_day[np.maximum(who, 0)] + 1),
                            created_day)
     created_s = created_day * SECONDS_PER_DAY + rng.integers(8 * 3600, 20 * 3600, total)

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -46,9 +47,31 @@ def _write(table: pa.Table, path: Path) -> None:
 
 
 EMPTY_PART = "_empty.parquet"  # a table with no row loaded before the as-of date keeps its columns here
+# Product events are generated in chunks of customers; this many customers' chunks make one part file
+# per day (fewer, larger files; the grouping depends only on the scale, never on the as-of date).
+EVENTS_CUSTOMERS_PER_PART = 20_000
 
 
-def _write_partitions(table: pa.Table, folder: Path, part: int = 0) -> int:
+class _Writer:
+    """Writes partition files on a few threads (creating thousands of small files is I/O bound)."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="csops-write")
+        self.pending: list[Future] = []
+
+    def write(self, table: pa.Table, path: Path) -> None:
+        self.pending.append(self.pool.submit(_write, table, path))
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, []
+        for f in pending:
+            f.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _write_partitions(writer: _Writer, table: pa.Table, folder: Path, part: int = 0) -> int:
     """Write the rows into one partition per load day, `loaded_date=YYYY-MM-DD/part-<part>.parquet`,
     in load order (ties in the order given); return the number of files written."""
     loaded = table.column("_loaded_at").cast(pa.int64()).to_numpy()
@@ -62,30 +85,44 @@ def _write_partitions(table: pa.Table, folder: Path, part: int = 0) -> int:
         label = str(np.datetime64(int(day[lo]), "D"))
         target = folder / f"loaded_date={label}"
         target.mkdir(parents=True, exist_ok=True)
-        _write(sorted_table.slice(lo, hi - lo), target / f"part-{part}.parquet")
+        writer.write(sorted_table.slice(lo, hi - lo), target / f"part-{part}.parquet")
+    writer.wait()
     return len(starts)
 
 
-def _write_table(table: pa.Table, folder: Path) -> int:
+def _write_table(writer: _Writer, table: pa.Table, folder: Path) -> int:
     folder.mkdir(parents=True)
-    files = _write_partitions(table, folder)
+    files = _write_partitions(writer, table, folder)
     if not files:
         _write(table, folder / EMPTY_PART)
         files = 1
     return files
 
 
-def _write_chunks(rt: ChunkedTable, folder: Path, on_chunk: Callable[[int], None]) -> tuple[int, int]:
-    """Write a chunked table chunk by chunk, chunk k as part-<k> of each of its load days
-    (`on_chunk(customers)` after each); return its row count and files written."""
+def _write_chunks(writer: _Writer, rt: ChunkedTable, folder: Path, chunks_per_part: int,
+                  on_chunk: Callable[[int], None]) -> tuple[int, int]:
+    """Write a chunked table: chunks k * chunks_per_part ... (k + 1) * chunks_per_part - 1 make part-<k>
+    of each of their load days (`on_chunk(customers)` after each chunk); return its row count and files."""
     folder.mkdir(parents=True)
     rows = files = 0
     schema = None
+    buffer: list[pa.Table] = []
+
+    def flush(part: int) -> int:
+        table = pa.concat_tables(buffer).unify_dictionaries().combine_chunks()
+        buffer.clear()
+        return _write_partitions(writer, table, folder, part)
+
+    k = -1
     for k, (chunk, customers) in enumerate(rt.chunks):
         schema = chunk.schema
-        files += _write_partitions(chunk, folder, k)
+        buffer.append(chunk)
         rows += chunk.num_rows
+        if (k + 1) % chunks_per_part == 0:
+            files += flush(k // chunks_per_part)
         on_chunk(customers)
+    if buffer:
+        files += flush(k // chunks_per_part)
     if not files and schema is not None:
         _write(schema.empty_table(), folder / EMPTY_PART)
         files = 1
@@ -189,6 +226,7 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
     files: dict[str, dict[str, int]] = {s: {} for s in SYSTEMS}
     # Write into a staging folder and move into place at the end: a failed run leaves the old data intact.
     stage = Path(tempfile.mkdtemp(prefix=".csops-generate-", dir=out))
+    writer = _Writer()
     try:
         for module in MODULES:
             for rt in module.emit(ctx):
@@ -196,10 +234,11 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
                 (stage / rt.system).mkdir(exist_ok=True)
                 path = stage / rt.system / rt.name
                 if isinstance(rt, ChunkedTable):
+                    per_part = max(1, EVENTS_CUSTOMERS_PER_PART // SCALES[scale].customers_per_chunk)
                     counts[rt.system][rt.name], files[rt.system][rt.name] = _write_chunks(
-                        rt, path, lambda k, label=label: tick(label, k))
+                        writer, rt, path, per_part, lambda k, label=label: tick(label, k))
                 else:
-                    files[rt.system][rt.name] = _write_table(rt.table, path)
+                    files[rt.system][rt.name] = _write_table(writer, rt.table, path)
                     counts[rt.system][rt.name] = rt.table.num_rows
                 tick(label, 1)
             assert tuple(counts[module.SYSTEM]) == module.TABLES, f"{module.SYSTEM} does not emit its TABLES"
@@ -220,6 +259,7 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
             (stage / system).rename(target)
         (stage / MANIFEST).replace(out / MANIFEST)
     finally:
+        writer.close()
         shutil.rmtree(stage, ignore_errors=True)
 
     for name, table in truth_tables(ctx).items():

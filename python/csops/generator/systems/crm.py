@@ -182,7 +182,7 @@ def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
         "is_active": rng.random(nu) > 0.05,
         "created_date": nullable_iso(created, np.full(nu, -300)),
         # the CRM connector's first sync, before the first account was created
-        "_loaded_at": ctx.loaded_at(rng, np.full(nu, (w.month_start[0] - 150) * SECONDS_PER_DAY)),
+        "_loaded_at": ctx.loaded_at(rng, np.maximum(created, (w.month_start[0] - 150) * SECONDS_PER_DAY)),
     }
     return ctx.table("crm", "users", cols)
 

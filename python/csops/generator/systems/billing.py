@@ -18,6 +18,7 @@ from .. import config as C
 from .. import text as T
 from ..export import Export, RawTable
 from ..helpers import SECONDS_PER_DAY, add_months, dates, epoch
+from ..simulation.invoicing import is_net_terms
 from ..world import unit_amount_minor
 
 SYSTEM = "billing"
@@ -205,7 +206,7 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
     iv = w.invoices
     nv = len(iv["customer"])
     inv_created = iv["day"] * SECONDS_PER_DAY + rng.integers(0, 3_600, nv)
-    net_terms = (w.segment[iv["customer"]] == 2) & iv["annual"]
+    net_terms = is_net_terms(w.segment[iv["customer"]], iv["annual"])
     paid = iv["status"] == "paid"
     cols = {
         "id": inv_ids,
@@ -213,7 +214,7 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
         "subscription_id": sub_ids[iv["subscription"]],
         "status": iv["status"],
         "created": epoch(inv_created),
-        "due_date": epoch(inv_created + np.where(net_terms, 30, 0) * 86_400),
+        "due_date": epoch(inv_created + np.where(net_terms, C.NET_TERMS_DAYS, 0) * 86_400),
         "period_start": epoch(iv["period_start"] * SECONDS_PER_DAY),
         "period_end": epoch(iv["period_end"] * SECONDS_PER_DAY),
         "amount_due": iv["amount"],

@@ -59,7 +59,8 @@ TICKETS_PER_MONTH = {"smb": 0.25, "mid_market": 1.0, "enterprise": 3.0}
 NPS_PER_QUARTER = {"smb": 0.4, "mid_market": 1.2, "enterprise": 3.0}
 # CSM coverage: accounts per CSM (smb is pooled: one digital-CS owner per this many accounts).
 ACCOUNTS_PER_CSM = {"smb": 400, "mid_market": 60, "enterprise": 15}
-# Structured CSM check-ins per month (probability an active account gets one in a month).
+# Structured CSM check-ins per active account and month, on average: each account has its own cadence
+# around it (lognormal), and the count in a month is Poisson (systems/cs_platform.py).
 CHECK_IN_PER_MONTH = {"smb": 0.03, "mid_market": 0.33, "enterprise": 1.0}
 
 # Invoiced customers (enterprise annual contracts) pay by bank transfer, net NET_TERMS_DAYS; an invoice

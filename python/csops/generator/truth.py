@@ -23,6 +23,9 @@ TRUTH_FILES = {
     "churn_events": "every churn (voluntary at the end of the paid period, involuntary after failed payment "
                     "retries); a customer can churn, come back and churn again",
     "identity_map": "which true customer each source record belongs to",
+    "csm_bias": "how each CSM reads their accounts in check-ins: CRM user id, segment covered, bias and noise "
+                "(sd) of the free sentiment (1..5 scale) and of the structured red/yellow/green axes (latent "
+                "health scale, thresholds 0.35 and 0.6)",
 }
 
 
@@ -63,5 +66,9 @@ def truth_tables(ctx: Export) -> dict[str, pa.Table]:
         "churn_kind": strs(w.churns["kind"].astype(object)),
     })
     identity = pa.concat_tables(ctx.truth_identity)
+    n_csm = len(e.csm_segments)
+    csm_bias = pa.table({"csm_user_id": strs(e.user_ids[:n_csm].astype(object)),
+                         "segment": strs(np.asarray(e.csm_segments, dtype=object)),
+                         **{k: pa.array(v) for k, v in e.csm_bias.items()}})
     return {"customers": customers, "health_monthly": health, "churn_events": churn,
-            "identity_map": identity}
+            "identity_map": identity, "csm_bias": csm_bias}

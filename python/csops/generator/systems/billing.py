@@ -44,6 +44,12 @@ class InternalCustomers:
     created: np.ndarray  # epoch seconds; their subscription starts then too
 
 
+def anchor_seconds(ctx: Export) -> np.ndarray:
+    """The time of day (seconds) of each subscription's billing anchor: its creation time, which its
+    periods, items, pauses and invoices keep (from a stream of its own)."""
+    return ctx.rng("billing:anchor_time").integers(0, 86_400, len(ctx.w.subs["customer"]))
+
+
 def emit(ctx: Export) -> Iterator[RawTable]:
     """The tables in TABLES order, from the system's one stream."""
     rng = ctx.rng(SYSTEM)
@@ -133,7 +139,11 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
     in_trial = (s["trial_end"] >= w.as_of) & (s["ended"] < 0)
     status = np.select([s["ended"] >= 0, in_trial, s["paused"], s["past_due"]],
                        ["canceled", "trialing", "paused", "past_due"], "active")
-    sec = rng.integers(0, 86_400, ns)
+    sec = anchor_seconds(ctx)
+    # a trial not (yet) converted shows the trial as its period, not a year
+    trial_period = (s["trial_end"] >= 0) & ((s["start"] < 0) | in_trial)
+    per_start = np.where(trial_period, s["created"], per_start)
+    per_end = np.where(trial_period, s["trial_end"], per_end)
     cols = {
         "id": sub_ids,
         "customer_id": np.concatenate([e.billing_id[s["customer"]], test_ids]),
@@ -141,18 +151,18 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
         "currency": np.char.lower(np.concatenate([np.array(C.CURRENCIES)[s["currency"]],
                                                   np.full(n_test, "USD")]).astype(str)),
         "created": epoch(np.concatenate([s["created"] * SECONDS_PER_DAY + sec, tests.created])),
-        "start_date": epoch(np.concatenate([np.where(s["start"] >= 0, s["start"] * SECONDS_PER_DAY, -1),
+        "start_date": epoch(np.concatenate([np.where(s["start"] >= 0, s["start"] * SECONDS_PER_DAY + sec, -1),
                                             tests.created])),
         "trial_start": epoch(np.concatenate([np.where(trial_start >= 0, trial_start * SECONDS_PER_DAY + sec,
                                                       -1), np.full(n_test, -1)])),
-        "trial_end": epoch(np.concatenate([np.where(s["trial_end"] >= 0, s["trial_end"] * SECONDS_PER_DAY,
+        "trial_end": epoch(np.concatenate([np.where(s["trial_end"] >= 0, s["trial_end"] * SECONDS_PER_DAY + sec,
                                                     -1), np.full(n_test, -1)])),
-        "current_period_start": epoch(np.concatenate([per_start * SECONDS_PER_DAY, tests.created])),
-        "current_period_end": epoch(np.concatenate([per_end * SECONDS_PER_DAY, tests.created + 30 * 86_400])),
+        "current_period_start": epoch(np.concatenate([per_start * SECONDS_PER_DAY + sec, tests.created])),
+        "current_period_end": epoch(np.concatenate([per_end * SECONDS_PER_DAY + sec, tests.created + 30 * 86_400])),
         "cancel_at_period_end": np.concatenate([(s["canceled"] >= 0) & (s["ended"] < 0), np.zeros(n_test, bool)]),
         "canceled_at": epoch(np.concatenate([np.where(s["canceled"] >= 0, s["canceled"] * SECONDS_PER_DAY
                                                       + sec, -1), np.full(n_test, -1)])),
-        "ended_at": epoch(np.concatenate([np.where(s["ended"] >= 0, s["ended"] * SECONDS_PER_DAY, -1),
+        "ended_at": epoch(np.concatenate([np.where(s["ended"] >= 0, s["ended"] * SECONDS_PER_DAY + sec, -1),
                                           np.full(n_test, -1)])),
         "_loaded_at": ctx.loaded_at(rng, None, ns + n_test),
     }
@@ -166,7 +176,8 @@ def _subscription_items(ctx: Export, rng: np.random.Generator, tests: InternalCu
     it = ctx.w.items
     ni = len(it["customer"])
     item_ids = T.ids("si_", ni + n_test, 10, 12)
-    disc_end = np.where(it["discount_pct"] > 0, it["discount_end"] * SECONDS_PER_DAY, -1)
+    sec = anchor_seconds(ctx)[it["subscription"]]
+    disc_end = np.where(it["discount_pct"] > 0, it["discount_end"] * SECONDS_PER_DAY + sec, -1)
     cols = {
         "id": item_ids,
         "subscription_id": np.concatenate([sub_ids[it["subscription"]], sub_ids[ns:]]),
@@ -174,11 +185,12 @@ def _subscription_items(ctx: Export, rng: np.random.Generator, tests: InternalCu
                                    np.full(n_test, PLAN_IDS[6], dtype=object)]),
         "quantity": np.concatenate([it["quantity"], np.ones(n_test, np.int64)]),
         "unit_amount": np.concatenate([it["unit_amount"], np.full(n_test, 3500)]),
-        "discount_percent": pa.array(np.concatenate([it["discount_pct"], np.full(n_test, 100)]).astype(float),
-                                     mask=np.concatenate([it["discount_pct"] <= 0, np.zeros(n_test, bool)])),
+        # test subscriptions are on a real plan at list price (excluding internal accounts matters)
+        "discount_percent": pa.array(np.concatenate([it["discount_pct"], np.zeros(n_test, np.int64)]).astype(float),
+                                     mask=np.concatenate([it["discount_pct"] <= 0, np.ones(n_test, bool)])),
         "discount_end": epoch(np.concatenate([disc_end, np.full(n_test, -1)])),
-        "started_at": epoch(np.concatenate([it["start"] * SECONDS_PER_DAY, tests.created])),
-        "ended_at": epoch(np.concatenate([np.where(it["end"] >= 0, it["end"] * SECONDS_PER_DAY, -1),
+        "started_at": epoch(np.concatenate([it["start"] * SECONDS_PER_DAY + sec, tests.created])),
+        "ended_at": epoch(np.concatenate([np.where(it["end"] >= 0, it["end"] * SECONDS_PER_DAY + sec, -1),
                                           np.full(n_test, -1)])),
         "_loaded_at": ctx.loaded_at(rng, None, ni + n_test),
     }
@@ -189,12 +201,13 @@ def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndar
     """Billing stops between paused_at and resumes_at (a scheduled date, possibly ahead)."""
     ps = ctx.w.pauses
     npz = len(ps["subscription"])
-    paused_at = ps["start"] * SECONDS_PER_DAY
+    sec = anchor_seconds(ctx)[ps["subscription"]]
+    paused_at = ps["start"] * SECONDS_PER_DAY + sec
     cols = {
         "id": T.ids("pause_", npz, 18, 12),
         "subscription_id": sub_ids[ps["subscription"]],
         "paused_at": epoch(paused_at),
-        "resumes_at": epoch(ps["end"] * SECONDS_PER_DAY),
+        "resumes_at": epoch(ps["end"] * SECONDS_PER_DAY + sec),
         "_loaded_at": ctx.loaded_at(rng, paused_at - rng.integers(86_400, 10 * 86_400, npz), npz),
     }
     return ctx.table("billing", "subscription_pauses", cols)
@@ -205,7 +218,8 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
     w, e = ctx.w, ctx.entities
     iv = w.invoices
     nv = len(iv["customer"])
-    inv_created = iv["day"] * SECONDS_PER_DAY + rng.integers(0, 3_600, nv)
+    sec = anchor_seconds(ctx)[iv["subscription"]]
+    inv_created = np.minimum(iv["day"] * SECONDS_PER_DAY + sec + rng.integers(0, 3_600, nv), ctx.as_of_s - 60)
     net_terms = is_net_terms(w.segment[iv["customer"]], iv["annual"])
     paid = iv["status"] == "paid"
     cols = {
@@ -215,8 +229,8 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
         "status": iv["status"],
         "created": epoch(inv_created),
         "due_date": epoch(inv_created + np.where(net_terms, C.NET_TERMS_DAYS, 0) * 86_400),
-        "period_start": epoch(iv["period_start"] * SECONDS_PER_DAY),
-        "period_end": epoch(iv["period_end"] * SECONDS_PER_DAY),
+        "period_start": epoch(iv["period_start"] * SECONDS_PER_DAY + sec),
+        "period_end": epoch(iv["period_end"] * SECONDS_PER_DAY + sec),
         "amount_due": iv["amount"],
         "amount_paid": np.where(paid, iv["amount"], 0),
         "currency": np.char.lower(np.array(C.CURRENCIES)[iv["currency"]]),
@@ -230,7 +244,8 @@ def _payments(ctx: Export, rng: np.random.Generator, inv_ids: np.ndarray) -> Raw
     e = ctx.entities
     p = ctx.w.payments
     npay = len(p["invoice"])
-    pay_at = p["day"] * SECONDS_PER_DAY + rng.integers(3_600, 20_000, npay)
+    sec = anchor_seconds(ctx)[ctx.w.invoices["subscription"][p["invoice"]]]
+    pay_at = np.minimum(p["day"] * SECONDS_PER_DAY + sec + rng.integers(3_600, 20_000, npay), ctx.as_of_s - 30)
     fail_code = np.where(p["succeeded"], None,
                          T.pick(rng, ("card_declined", "insufficient_funds", "expired_card",
                                       "processing_error"), npay, p=(0.5, 0.3, 0.15, 0.05)))

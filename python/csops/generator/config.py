@@ -19,17 +19,17 @@ class Scale:
     name: str
     customers: int  # organisations that sign up (trial or paid) over the window
     months: int  # months of history before the as-of date
-    events_per_sqrt_user_day: float  # product event intensity (see systems/product.py)
+    events_per_user_day: float  # product events per active user and weekday at latent health 0.7 (systems/product.py)
     customers_per_chunk: int  # how many customers' events are generated (and written) at once
 
 
 SCALES: dict[str, Scale] = {
-    "tiny": Scale("tiny", customers=150, months=15, events_per_sqrt_user_day=0.5, customers_per_chunk=150),
-    "small": Scale("small", customers=2_000, months=24, events_per_sqrt_user_day=0.5, customers_per_chunk=2_000),
-    "medium": Scale("medium", customers=20_000, months=36, events_per_sqrt_user_day=0.5,
-                    customers_per_chunk=5_000),
-    "large": Scale("large", customers=100_000, months=36, events_per_sqrt_user_day=0.5,
-                   customers_per_chunk=5_000),
+    "tiny": Scale("tiny", customers=150, months=15, events_per_user_day=0.12, customers_per_chunk=150),
+    "small": Scale("small", customers=2_000, months=24, events_per_user_day=0.12, customers_per_chunk=2_000),
+    "medium": Scale("medium", customers=20_000, months=36, events_per_user_day=0.12,
+                    customers_per_chunk=2_500),
+    "large": Scale("large", customers=100_000, months=36, events_per_user_day=0.12,
+                   customers_per_chunk=2_500),
 }
 
 SEGMENTS = ("smb", "mid_market", "enterprise")

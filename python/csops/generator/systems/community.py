@@ -78,32 +78,39 @@ def _members(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, Members]:
     return ctx.table("community", "members", cols), Members(member_ids, joined, who_all)
 
 
-def _month_health(ctx: Export, customer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(health, live) per member and month: the latent health of the member's customer that month and
-    whether it was a customer at the month's end (0.5 and always for members with no customer)."""
+def _month_health(ctx: Export, customer: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(health, live, until) per member and month: the latent health of the member's customer that
+    month, whether it was a customer when the month began, and when that ended within the month
+    (epoch seconds: the churn, else the month's end). Members with no customer: 0.5, always, month end."""
     w = ctx.w
     c = np.maximum(customer, 0)
     mine = (customer >= 0)[:, None]
-    return np.where(mine, w.health[c], 0.5), np.where(mine, w.active_by_month[c], True)
+    was_live = np.zeros_like(w.active_by_month)
+    was_live[:, 1:] = w.active_by_month[:, :-1]
+    until = np.tile(w.month_start[1:] * SECONDS_PER_DAY, (w.n, 1)).astype(np.float64)
+    ch_month = np.searchsorted(w.month_start, w.churns["day"], side="right") - 1
+    np.minimum.at(until, (w.churns["customer"], ch_month), w.churns["day"] * SECONDS_PER_DAY)
+    return (np.where(mine, w.health[c], 0.5), np.where(mine, was_live[c], True),
+            np.where(mine, until[c], w.month_start[None, 1:] * SECONDS_PER_DAY))
 
 
 def _posts(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
-    """Members post a few times a year, more while their customer is healthy that month; none in a month
-    their customer is not a customer at the end of (nor after a churn)."""
+    """Members post a few times a year, more while their customer is healthy that month; only in months
+    their customer was a customer when the month began, and never after it churns. Drawn month by month."""
     w = ctx.w
     member_ids, joined = members.ids, members.joined
-    health, live = _month_health(ctx, members.customer)
+    health, live, until = _month_health(ctx, members.customer)
     start_s = w.month_start[:-1] * SECONDS_PER_DAY
     end_s = w.month_start[1:] * SECONDS_PER_DAY
     lo = np.maximum(start_s[None, :], joined[:, None])
-    share = np.clip((end_s[None, :] - lo) / (end_s - start_s)[None, :], 0, 1)  # of the month after joining
-    n_posts = rng.poisson(0.15 * (0.3 + health) * share * live)
+    share = np.clip((until - lo) / (end_s - start_s)[None, :], 0, 1)  # of the month as a member and customer
+    n_posts = rng.poisson((0.15 * (0.3 + health) * share * live).T).T  # month by month: prefix-stable
     flat = n_posts.ravel()
     cell = np.repeat(np.arange(len(flat)), flat)
     p_who, p_mon = cell // w.months, cell % w.months
     npo = len(p_who)
     start = lo[p_who, p_mon]
-    posted = np.floor(start + rng.random(npo) * (end_s[p_mon] - start))
+    posted = np.floor(start + rng.random(npo) * (until[p_who, p_mon] - start))
     ptype = T.pick(rng, ("question", "answer", "idea", "discussion"), npo, p=(0.4, 0.3, 0.15, 0.15))
     cols = {
         "id": np.arange(npo, dtype=np.int64) + 90_001,
@@ -118,11 +125,11 @@ def _posts(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
 
 
 def _event_attendance(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
-    """A monthly webinar for members whose customer is a customer that month; registrants attend more
-    often when their customer is healthy that month."""
+    """A monthly webinar for members whose customer was a customer when the month began; registrants
+    attend more often when their customer is healthy that month."""
     w = ctx.w
     member_ids, joined = members.ids, members.joined
-    health, live = _month_health(ctx, members.customer)
+    health, live, _ = _month_health(ctx, members.customer)
     nm = len(member_ids)
     parts = []
     for m in range(w.months):

@@ -68,7 +68,7 @@ CHECK_IN_PER_MONTH = {"smb": 0.03, "mid_market": 0.33, "enterprise": 1.0}
 NET_TERMS_SEGMENT = "enterprise"
 NET_TERMS_DAYS = 30
 WRITE_OFF_DAYS = 90
-WRITE_OFF_RATE = 0.01
+WRITE_OFF_RATE = 0.005
 
 PLAN_TIERS = ("starter", "growth", "enterprise")
 TIER_SHARE = {"smb": (0.7, 0.3, 0.0), "mid_market": (0.2, 0.7, 0.1), "enterprise": (0.0, 0.3, 0.7)}

@@ -20,8 +20,9 @@ TRUTH_FILES = {
                  "trial and conversion, reactivations, true churn date",
     "health_monthly": "latent health (0..1), true monthly churn hazard and whether billing was paused, "
                       "per customer-month",
-    "churn_events": "every churn (voluntary at the end of the paid period, involuntary after failed payment "
-                    "retries); a customer can churn, come back and churn again",
+    "churn_events": "every churn (voluntary at the end of the paid period, involuntary after failed card payment "
+                    "retries or when an invoiced customer's unpaid invoice is written off); a customer can churn, "
+                    "come back and churn again",
     "identity_map": "which true customer each source record belongs to",
     "csm_bias": "how each CSM reads their accounts in check-ins: CRM user id, segment covered, bias and noise "
                 "(sd) of the free sentiment (1..5 scale) and of the structured red/yellow/green axes (latent "

@@ -14,8 +14,10 @@
     What "paid service" means is the var mrr_recognition_basis:
       paid_invoices (default, ChartMogul): an item counts only while its subscription's service
         period is revenue - the period of a paid invoice, or of a still unpaid one (open,
-        overdue, in dunning) once the subscription has paid an earlier invoice. MRR starts when
-        an invoice is paid and ends with the last paid (or still open) period; a period billing
+        overdue, in dunning) once the subscription has paid an earlier invoice, or sent on
+        payment terms (due after it was issued: an invoiced customer paying by bank transfer,
+        whose first invoice is open for weeks). MRR starts when an invoice is paid (or sent on
+        terms) and ends with the last paid (or still open) period; a period billing
         wrote off (uncollectible, void) is not revenue, so a customer who never paid has no MRR.
         A paused subscription bills nothing and has no invoice: it stays live (see
         mrr_paused_subscriptions).
@@ -65,7 +67,8 @@ first_paid_periods as (
 ),
 
 -- the service periods that are revenue (mrr_recognition_basis = paid_invoices): paid, or still
--- being collected after an earlier paid period; never a written-off (uncollectible, void) one
+-- being collected after an earlier paid period or on payment terms; never a written-off
+-- (uncollectible, void) one
 recognised_periods as (
 
     select
@@ -73,12 +76,17 @@ recognised_periods as (
         invoices.period_started_at,
         invoices.period_ends_at
     from invoices
-    inner join first_paid_periods on invoices.subscription_id = first_paid_periods.subscription_id
+    left join first_paid_periods on invoices.subscription_id = first_paid_periods.subscription_id
     where
         invoices.collection_status = 'paid'
         or (
             invoices.collection_status in ('open', 'overdue', 'in_dunning')
-            and invoices.period_started_at > first_paid_periods.first_paid_period_started_at
+            and (
+                invoices.period_started_at > first_paid_periods.first_paid_period_started_at
+                -- an invoice sent on payment terms (due after it was issued: paid by bank
+                -- transfer, not charged to a card) is revenue while collected, even the first
+                or invoices.due_at > invoices.created_at
+            )
         )
 
 ),

@@ -43,7 +43,10 @@ class GenerateError(CsopsError):
 
 
 def _write(table: pa.Table, path: Path) -> None:
-    pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
+    # a table with dictionary columns (the product events) dictionary-encodes only those: its ids and
+    # times are unique, and encoding them costs a third of the time for nothing
+    dict_cols = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+    pq.write_table(table, path, compression="zstd", row_group_size=1_000_000, use_dictionary=dict_cols or True)
 
 
 EMPTY_PART = "_empty.parquet"  # a table with no row loaded before the as-of date keeps its columns here

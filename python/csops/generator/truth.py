@@ -21,9 +21,13 @@ TRUTH_FILES = {
                  "trial and conversion, reactivations, true churn date",
     "health_monthly": "latent health (0..1), true monthly churn hazard and whether billing was paused, "
                       "per customer-month",
-    "churn_events": "every churn (voluntary at the end of the paid period, involuntary after failed payment "
-                    "retries); a customer can churn, come back and churn again",
+    "churn_events": "every churn (voluntary at the end of the paid period, involuntary after failed card payment "
+                    "retries or when an invoiced customer's unpaid invoice is written off); a customer can churn, "
+                    "come back and churn again",
     "identity_map": "which true customer each source record belongs to",
+    "csm_bias": "how each CSM reads their accounts in check-ins: CRM user id, segment covered, bias and noise "
+                "(sd) of the free sentiment (1..5 scale) and of the structured red/yellow/green axes (latent "
+                "health scale, thresholds 0.35 and 0.6)",
 }
 
 
@@ -79,8 +83,12 @@ def truth_tables(ctx: Export) -> dict[str, pa.Table]:
                                 for (system, table), ids in ctx.present.items()])
     label = pc.binary_join_element_wise(identity["system"], identity["source_table"], identity["source_id"], "\x1f")
     identity = identity.filter(pc.is_in(label, value_set=present))
+    n_csm = len(e.csm_segments)
+    csm_bias = pa.table({"csm_user_id": strs(e.user_ids[:n_csm].astype(object)),
+                         "segment": strs(np.asarray(e.csm_segments, dtype=object)),
+                         **{k: pa.array(v) for k, v in e.csm_bias.items()}})
     return {"customers": customers, "health_monthly": health, "churn_events": churn,
-            "identity_map": identity}
+            "identity_map": identity, "csm_bias": csm_bias}
 
 
 def _true_churn_day(churn_customer: np.ndarray, churn_day: np.ndarray, start_customer: np.ndarray,

@@ -18,6 +18,7 @@ from .. import config as C
 from .. import text as T
 from ..export import Export, RawTable, drop_repeats, versions
 from ..helpers import SECONDS_PER_DAY, add_months, dates, epoch
+from ..simulation.invoicing import is_net_terms
 from ..world import unit_amount_minor
 
 SYSTEM = "billing"
@@ -43,6 +44,12 @@ class InternalCustomers:
     created: np.ndarray  # epoch seconds; their subscription starts then too
 
 
+def anchor_seconds(ctx: Export) -> np.ndarray:
+    """The time of day (seconds) of each subscription's billing anchor: its creation time, which its
+    periods, items, pauses, invoices and charges keep (from a stream of its own)."""
+    return ctx.rng("billing:anchor_time").integers(0, 86_400, len(ctx.w.subs["customer"]))
+
+
 def emit(ctx: Export) -> Iterator[RawTable]:
     """The tables in TABLES order, from the system's one stream."""
     rng = ctx.rng(SYSTEM)
@@ -65,14 +72,19 @@ class Settlements:
     """When each payment attempt happened, and how each invoice ended (if it did before the horizon)."""
 
     pay_at: np.ndarray  # epoch seconds of each payment attempt
-    first_failed: np.ndarray  # per invoice: the first attempt failed (the subscription goes past due)
-    settled_at: np.ndarray  # per invoice: epoch seconds of the successful or last failed attempt, -1 if open
+    overdue_from: np.ndarray  # per invoice: day it went past due (a failed first charge, or net terms
+    #                           passed unpaid), -1 if never
+    settled_at: np.ndarray  # per invoice: epoch seconds of the successful or last failed attempt, or of
+    #                         the write-off of an invoiced customer's unpaid invoice; -1 if open
     paid: np.ndarray  # per invoice: settled by a successful attempt
 
 
 def _settlements(ctx: Export, rng: np.random.Generator) -> Settlements:
-    p, nv = ctx.w.payments, len(ctx.w.invoices["customer"])
-    pay_at = p["day"] * SECONDS_PER_DAY + rng.integers(3_600, 20_000, len(p["invoice"]))
+    iv, p = ctx.w.invoices, ctx.w.payments
+    nv = len(iv["customer"])
+    sec = anchor_seconds(ctx)
+    pay_at = (p["day"] * SECONDS_PER_DAY + sec[iv["subscription"][p["invoice"]]]
+              + rng.integers(3_600, 20_000, len(p["invoice"])))
     ok, att, inv = p["succeeded"], p["attempt"], p["invoice"]
     settled_at = np.full(nv, -1, np.int64)
     paid = np.zeros(nv, bool)
@@ -80,9 +92,17 @@ def _settlements(ctx: Export, rng: np.random.Generator) -> Settlements:
     paid[inv[ok]] = True
     dunned = ~ok & (att == 4)
     settled_at[inv[dunned]] = pay_at[dunned]
-    first_failed = np.zeros(nv, bool)
-    first_failed[inv[(att == 1) & ~ok]] = True
-    return Settlements(pay_at, first_failed, settled_at, paid)
+    # invoiced customers (net terms) are never charged: an unpaid invoice is written off
+    net = is_net_terms(ctx.w.segment[iv["customer"]], iv["annual"])
+    written_off = net & (iv["status"] == "uncollectible")
+    settled_at[written_off] = ((iv["day"][written_off] + C.WRITE_OFF_DAYS) * SECONDS_PER_DAY
+                               + sec[iv["subscription"][written_off]])
+    overdue_from = np.full(nv, -1, np.int64)
+    overdue_from[inv[(att == 1) & ~ok]] = iv["day"][inv[(att == 1) & ~ok]]
+    due = iv["day"] + C.NET_TERMS_DAYS
+    late = net & ((settled_at < 0) | (settled_at // SECONDS_PER_DAY > due))
+    overdue_from[late] = due[late]
+    return Settlements(pay_at, overdue_from, settled_at, paid)
 
 
 def _customers(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, InternalCustomers]:
@@ -142,6 +162,8 @@ def _plans(ctx: Export, rng: np.random.Generator) -> RawTable:
 def _covered(rec: np.ndarray, day: np.ndarray, iv_rec: np.ndarray, iv_start: np.ndarray,
              iv_end: np.ndarray) -> np.ndarray:
     """Whether day `day` of record `rec` falls in one of the intervals [iv_start, iv_end) of that record."""
+    if not len(iv_rec):
+        return np.zeros(len(rec), bool)
     key = np.concatenate([iv_rec * 1_000_000 + iv_start, iv_rec * 1_000_000 + iv_end])
     step = np.concatenate([np.ones(len(iv_rec), np.int64), -np.ones(len(iv_rec), np.int64)])
     order = np.argsort(key, kind="stable")
@@ -170,10 +192,11 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
     s = w.subs
     ns, n_test, test_ids = len(s["customer"]), len(tests.ids), tests.ids
     annual, start, ended = s["annual"], s["start"], s["ended"]
-    sec = rng.integers(0, 86_400, ns)
+    sec = anchor_seconds(ctx)
     # when the state can change: created, trial end, each period start, cancellation, end, past due, pauses
     iv = w.invoices
-    pd = np.flatnonzero(settle.first_failed)
+    pd = np.flatnonzero((settle.overdue_from >= 0) & (settle.overdue_from < w.horizon))
+    pd_start = settle.overdue_from[pd]
     pd_end = np.where(settle.settled_at[pd] >= 0, settle.settled_at[pd] // SECONDS_PER_DAY, w.horizon)
     ps = w.pauses
     limit = np.where(ended >= 0, ended, w.horizon)
@@ -187,14 +210,14 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
     rec, day = versions([
         (np.arange(ns), s["created"]), (np.arange(ns), s["trial_end"]), (np.arange(ns), ended),
         (np.arange(ns), s["canceled"]), (p_rec, p_day),
-        (iv["subscription"][pd], iv["day"][pd]), (iv["subscription"][pd], np.where(pd_end < w.horizon, pd_end, -1)),
+        (iv["subscription"][pd], pd_start), (iv["subscription"][pd], np.where(pd_end < w.horizon, pd_end, -1)),
         (ps["subscription"], ps["start"]), (ps["subscription"], np.where(ps["end"] < w.horizon, ps["end"], -1)),
     ])
     # the state after each change
     is_ended = (ended[rec] >= 0) & (day >= ended[rec])
     in_trial = (s["trial_end"][rec] >= 0) & (day < s["trial_end"][rec])
     paused = _covered(rec, day, ps["subscription"], ps["start"], ps["end"])
-    past_due = _covered(rec, day, iv["subscription"][pd], iv["day"][pd], pd_end)
+    past_due = _covered(rec, day, iv["subscription"][pd], pd_start, pd_end)
     status = np.select([is_ended, in_trial, paused, past_due], ["canceled", "trialing", "paused", "past_due"],
                        "active").astype(object)
     last_day = np.minimum(day, np.where(ended[rec] >= 0, ended[rec] - 1, day))
@@ -216,19 +239,21 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
         "currency": np.char.lower(np.concatenate([np.array(C.CURRENCIES)[s["currency"][rec]],
                                                   np.full(n_test, "USD")]).astype(str)),
         "created": epoch(np.concatenate([s["created"][rec] * SECONDS_PER_DAY + sec[rec], tests.created])),
-        "start_date": epoch(np.concatenate([np.where(start[rec] >= 0, start[rec] * SECONDS_PER_DAY, -1),
+        "start_date": epoch(np.concatenate([np.where(start[rec] >= 0, start[rec] * SECONDS_PER_DAY + sec[rec], -1),
                                             tests.created])),
         "trial_start": epoch(np.concatenate([np.where(trial_start[rec] >= 0,
                                                       trial_start[rec] * SECONDS_PER_DAY + sec[rec], -1),
                                              np.full(n_test, -1)])),
-        "trial_end": epoch(np.concatenate([np.where(s["trial_end"][rec] >= 0, s["trial_end"][rec] * SECONDS_PER_DAY,
-                                                    -1), np.full(n_test, -1)])),
-        "current_period_start": epoch(np.concatenate([per_start * SECONDS_PER_DAY, tests.created])),
-        "current_period_end": epoch(np.concatenate([per_end * SECONDS_PER_DAY, tests.created + 30 * 86_400])),
+        "trial_end": epoch(np.concatenate([np.where(s["trial_end"][rec] >= 0,
+                                                    s["trial_end"][rec] * SECONDS_PER_DAY + sec[rec], -1),
+                                           np.full(n_test, -1)])),
+        "current_period_start": epoch(np.concatenate([per_start * SECONDS_PER_DAY + sec[rec], tests.created])),
+        "current_period_end": epoch(np.concatenate([per_end * SECONDS_PER_DAY + sec[rec],
+                                                    tests.created + 30 * 86_400])),
         "cancel_at_period_end": np.concatenate([canceled & ~is_ended, np.zeros(n_test, bool)]),
         "canceled_at": epoch(np.concatenate([np.where(canceled, s["canceled"][rec] * SECONDS_PER_DAY + sec[rec], -1),
                                              np.full(n_test, -1)])),
-        "ended_at": epoch(np.concatenate([np.where(is_ended, ended[rec] * SECONDS_PER_DAY, -1),
+        "ended_at": epoch(np.concatenate([np.where(is_ended, ended[rec] * SECONDS_PER_DAY + sec[rec], -1),
                                           np.full(n_test, -1)])),
         "_loaded_at": ctx.loaded_at(rng, changed),
     }
@@ -250,10 +275,10 @@ def _subscription_items(ctx: Export, rng: np.random.Generator, tests: InternalCu
     it = ctx.w.items
     ni = len(it["customer"])
     item_ids = T.ids("si_", ni + n_test, 10, 12)
-    sec = rng.integers(0, 86_400, ni)
+    sec = anchor_seconds(ctx)[it["subscription"]]
     rec, day = versions([(np.arange(ni), it["start"]), (np.arange(ni), it["end"])])
     ended = (it["end"][rec] >= 0) & (day >= it["end"][rec])
-    disc_end = np.where(it["discount_pct"] > 0, it["discount_end"] * SECONDS_PER_DAY, -1)[rec]
+    disc_end = np.where(it["discount_pct"] > 0, it["discount_end"] * SECONDS_PER_DAY + sec, -1)[rec]
     changed = np.concatenate([day * SECONDS_PER_DAY + sec[rec], tests.created])
     cols = {
         "id": item_ids[np.concatenate([rec, ni + np.arange(n_test)])],
@@ -262,11 +287,12 @@ def _subscription_items(ctx: Export, rng: np.random.Generator, tests: InternalCu
                                    np.full(n_test, PLAN_IDS[6], dtype=object)]),
         "quantity": np.concatenate([it["quantity"][rec], np.ones(n_test, np.int64)]),
         "unit_amount": np.concatenate([it["unit_amount"][rec], np.full(n_test, 3500)]),
-        "discount_percent": pa.array(np.concatenate([it["discount_pct"][rec], np.full(n_test, 100)]).astype(float),
-                                     mask=np.concatenate([it["discount_pct"][rec] <= 0, np.zeros(n_test, bool)])),
+        # test subscriptions are on a real plan at list price (excluding internal accounts matters)
+        "discount_percent": pa.array(np.concatenate([it["discount_pct"][rec], np.zeros(n_test)]).astype(float),
+                                     mask=np.concatenate([it["discount_pct"][rec] <= 0, np.ones(n_test, bool)])),
         "discount_end": epoch(np.concatenate([disc_end, np.full(n_test, -1)])),
-        "started_at": epoch(np.concatenate([it["start"][rec] * SECONDS_PER_DAY, tests.created])),
-        "ended_at": epoch(np.concatenate([np.where(ended, it["end"][rec] * SECONDS_PER_DAY, -1),
+        "started_at": epoch(np.concatenate([it["start"][rec] * SECONDS_PER_DAY + sec[rec], tests.created])),
+        "ended_at": epoch(np.concatenate([np.where(ended, it["end"][rec] * SECONDS_PER_DAY + sec[rec], -1),
                                           np.full(n_test, -1)])),
         "_loaded_at": ctx.loaded_at(rng, changed),
     }
@@ -279,12 +305,13 @@ def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndar
     """Billing stops between paused_at and resumes_at (a scheduled date, possibly ahead)."""
     ps = ctx.w.pauses
     npz = len(ps["subscription"])
-    paused_at = ps["start"] * SECONDS_PER_DAY
+    sec = anchor_seconds(ctx)[ps["subscription"]]
+    paused_at = ps["start"] * SECONDS_PER_DAY + sec
     cols = {
         "id": T.ids("pause_", npz, 18, 12),
         "subscription_id": sub_ids[ps["subscription"]],
         "paused_at": epoch(paused_at),
-        "resumes_at": epoch(ps["end"] * SECONDS_PER_DAY),
+        "resumes_at": epoch(ps["end"] * SECONDS_PER_DAY + sec),
         "_loaded_at": ctx.loaded_at(rng, paused_at - rng.integers(86_400, 10 * 86_400, npz)),
     }
     return ctx.table("billing", "subscription_pauses", cols,
@@ -294,13 +321,15 @@ def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndar
 def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_ids: np.ndarray,
               settle: Settlements) -> RawTable:
     """The simulated invoices as a version log: open when issued, then paid at the successful payment
-    attempt or uncollectible at the last failed retry (still open when neither happened yet).
-    Enterprise annual invoices are due in 30 days, the others at once."""
+    attempt, or uncollectible at the last failed retry or (invoiced customers) the write-off; still
+    open when neither happened yet. Invoiced customers (enterprise annual) are due in C.NET_TERMS_DAYS
+    days, card payers at once."""
     w, e = ctx.w, ctx.entities
     iv = w.invoices
     nv = len(iv["customer"])
-    inv_created = iv["day"] * SECONDS_PER_DAY + rng.integers(0, 3_600, nv)
-    net_terms = (w.segment[iv["customer"]] == 2) & iv["annual"]
+    sec = anchor_seconds(ctx)[iv["subscription"]]
+    inv_created = iv["day"] * SECONDS_PER_DAY + sec + rng.integers(0, 3_600, nv)
+    net_terms = is_net_terms(w.segment[iv["customer"]], iv["annual"])
     settled = settle.settled_at >= 0
     rec = np.concatenate([np.arange(nv), np.flatnonzero(settled)])
     final = np.concatenate([np.zeros(nv, bool), np.ones(settled.sum(), bool)])
@@ -315,9 +344,9 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
         "subscription_id": sub_ids[iv["subscription"][rec]],
         "status": status,
         "created": epoch(inv_created[rec]),
-        "due_date": epoch(inv_created[rec] + np.where(net_terms[rec], 30, 0) * 86_400),
-        "period_start": epoch(iv["period_start"][rec] * SECONDS_PER_DAY),
-        "period_end": epoch(iv["period_end"][rec] * SECONDS_PER_DAY),
+        "due_date": epoch(inv_created[rec] + np.where(net_terms[rec], C.NET_TERMS_DAYS, 0) * 86_400),
+        "period_start": epoch(iv["period_start"][rec] * SECONDS_PER_DAY + sec[rec]),
+        "period_end": epoch(iv["period_end"][rec] * SECONDS_PER_DAY + sec[rec]),
         "amount_due": iv["amount"][rec],
         "amount_paid": np.where(paid, iv["amount"][rec], 0),
         "currency": np.char.lower(np.array(C.CURRENCIES)[iv["currency"][rec]]),

@@ -2,8 +2,10 @@
 
 Each customer has a main workspace whose users are its seat holders (the same people as its CRM
 contacts); some enterprise customers have a second one, and some prospects a free one. Events
-follow the customer's seats and latent health day by day while a subscription or trial runs; the
-healthier the customer, the more advanced features it uses. Events are generated and written in
+follow the customer's seats and latent health day by day while a subscription or trial runs: each
+active user (seats x a utilisation that follows health) logs Scale.events_per_user_day events a
+weekday at health 0.7, a quarter of that at weekends; the healthier the customer, the more advanced
+features it uses. Events are generated and written in
 chunks of customers (Scale.customers_per_chunk), each chunk with its own random stream.
 """
 
@@ -144,7 +146,7 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
     release = np.array([add_months(np.array([w.month_start[0]]), f[4])[0] for f in FEATURES])
     core = np.array([f[3] for f in FEATURES])
     core_keys, adv_keys = np.flatnonzero(core), np.flatnonzero(~core)
-    adv_w = np.ones(len(adv_keys)) / len(adv_keys)
+    core_cdf = np.cumsum(CORE_WEIGHTS) / CORE_WEIGHTS.sum()
     event_names = pa.array([f[0] for f in FEATURES])
     seats_eff = np.where(w.seats_by_month > 0, w.seats_by_month, e.seats0[:, None])
     s = w.subs
@@ -170,7 +172,8 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
         util = np.clip(0.1 + 0.9 * w.health[lo:hi] + rng.normal(0, 0.08, (k, w.months)), 0.05, 1.15)
         active_users = np.maximum(1, np.ceil(seats_eff[lo:hi] * util)).astype(np.int64)
         au_day = active_users[:, month_of_day]
-        lam = (w.scale.events_per_sqrt_user_day * np.sqrt(au_day) * (0.3 + h) * day_factor[None, :])
+        # each active user's events: the more active users, the more events (no economy of scale)
+        lam = (w.scale.events_per_user_day * au_day * (0.3 + h) * day_factor[None, :])
         counts = rng.poisson(lam * alive)
         flat = counts.ravel()
         nz = np.flatnonzero(flat)
@@ -190,11 +193,13 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
         occurred = np.floor(occurred * 1000) / 1000
         # feature choice: healthier customers use more of the advanced features
         adv = rng.random(m) < (0.05 + 0.35 * h[cust_l, day_i])
-        feat = np.where(adv, adv_keys[rng.choice(len(adv_keys), m, p=adv_w)],
-                        core_keys[rng.choice(len(core_keys), m, p=CORE_WEIGHTS)])
+        u = rng.random(m)  # one draw picks the feature within either group
+        feat = np.where(adv, adv_keys[np.minimum((u * len(adv_keys)).astype(np.int64), len(adv_keys) - 1)],
+                        core_keys[np.minimum(np.searchsorted(core_cdf, u, side="right"), len(core_keys) - 1)])
         feat = np.where(release[feat] > day_num[day_i], core_keys[0], feat)
         late = rng.random(m) < C.FLAW_RATES["late_event"]
-        lag = np.where(late, rng.uniform(3_600, 72 * 3_600, m), rng.uniform(0.2, 60, m))
+        u = rng.random(m)
+        lag = np.where(late, 3_600 + u * (71 * 3_600), 0.2 + u * 59.8)
         received = occurred + lag
         # an event is never loaded before its workspace and user
         loaded = np.maximum(received + rng.uniform(0, 900, m),

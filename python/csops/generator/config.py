@@ -41,6 +41,8 @@ SCALES: dict[str, Scale] = {
 SEGMENTS = ("smb", "mid_market", "enterprise")
 SEGMENT_SHARE = (0.60, 0.30, 0.10)
 
+# Probability a struggling monthly customer pauses billing in a month: PAUSE_PER_MONTH * (1 - health).
+PAUSE_PER_MONTH = 0.025
 # Seats bought at signup: lognormal (median, sigma), clipped to (min, max).
 SEATS = {"smb": (5, 0.6, 1, 40), "mid_market": (35, 0.5, 10, 250), "enterprise": (250, 0.6, 80, 2500)}
 # Share of customers on a monthly (vs annual) contract.

@@ -120,7 +120,7 @@ def start_pauses(rng: np.random.Generator, b: Book, m: int, period_start: np.nda
                  running: np.ndarray) -> np.ndarray:
     """A struggling monthly customer may pause billing for one to three periods. Returns who is paused
     this period."""
-    start = running & ~b.annual & ~b.pending & (rng.random(b.n) < 0.012 * (1 - h))
+    start = running & ~b.annual & ~b.pending & (rng.random(b.n) < C.PAUSE_PER_MONTH * (1 - h))
     idx = np.flatnonzero(start)
     length = rng.integers(1, 4, len(idx))
     b.paused_until[idx] = m + length

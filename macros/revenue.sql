@@ -56,7 +56,9 @@
 {#
     The service periods that are revenue under mrr_recognition_basis = paid_invoices (ChartMogul):
     the period of a paid invoice, or of a still unpaid one (open, overdue, in dunning) once the
-    subscription has paid an earlier period; never a written-off (uncollectible, void) one.
+    subscription has paid an earlier period or when it was sent on payment terms (due after it was
+    issued: an invoiced customer paying by bank transfer, whose first invoice is open for weeks);
+    never a written-off (uncollectible, void) one.
     `invoices` names a relation with int_invoices_collection_tracked's columns. One rule for the
     MRR history (int_customers_mrr_monthly) and renewals (fct_renewals).
 #}
@@ -66,7 +68,7 @@
         invoices.period_started_at,
         invoices.period_ends_at
     from {{ invoices }} as invoices
-    inner join (
+    left join (
         select
             subscription_id,
             min(period_started_at) as first_paid_period_started_at
@@ -79,6 +81,11 @@
         invoices.collection_status = 'paid'
         or (
             invoices.collection_status in ('open', 'overdue', 'in_dunning')
-            and invoices.period_started_at > first_paid_periods.first_paid_period_started_at
+            and (
+                invoices.period_started_at > first_paid_periods.first_paid_period_started_at
+                -- sent on payment terms (paid by bank transfer, not charged to a card): revenue
+                -- while collected, even the first
+                or invoices.due_at > invoices.created_at
+            )
         )
 {%- endmacro %}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import CsopsError
 from .generator import N_TABLES, generate, validate_arguments
-from .generator.config import DEFAULT_AS_OF, SCALES
+from .generator.config import DEFAULT_AS_OF, HORIZON_MONTHS, SCALES
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -135,8 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser(
         "generate",
         help="write deterministic demo raw data (Parquet) for every source system",
-        description="Write one Parquet file per raw table under OUT/<system>/<table>.parquet and the hidden "
-                    "ground truth under TRUTH_OUT. The same seed, scale and as-of date give byte-identical files.",
+        description="Write every raw table as daily syncs deliver it, OUT/<system>/<table>/loaded_date=YYYY-MM-DD/"
+                    "part-<k>.parquet, and the hidden ground truth under TRUTH_OUT. The same seed, scale and as-of "
+                    "date give byte-identical files; a later as-of keeps every earlier file and adds new days.",
     )
     sizes = ", ".join(f"{k} ({v.customers:,} customers, {v.months} months)" for k, v in SCALES.items())
     g.add_argument("--scale", default="tiny", help=f"data size: {sizes}")
@@ -145,8 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--truth-out", default=None,
                    help="folder for the ground truth (default: a 'truth' folder beside OUT)")
     g.add_argument("--as-of", default=DEFAULT_AS_OF,
-                   help=f"first day of the month the export is taken; nothing happens on or after it "
-                        f"(default {DEFAULT_AS_OF})")
+                   help=f"the day the export is taken: nothing loaded on or after it is written (any day from "
+                        f"a month into the scale's calendar to its horizon, {HORIZON_MONTHS} months after "
+                        f"{DEFAULT_AS_OF}; default {DEFAULT_AS_OF})")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.add_argument("--force", action="store_true",
                    help="write into OUT (and the truth folder) even when csops generate did not create it; "

@@ -43,12 +43,30 @@ def copy_raw(src: Path, dst: Path, without: list[str] = ()) -> None:
             shutil.copy2(path, target)
 
 
-def _table_file(raw_dir: Path, table: str) -> Path:
+def _table_files(raw_dir: Path, table: str) -> list[Path]:
+    """The files of a raw table: <system>/<table>.parquet, or every .parquet file under <system>/<table>/."""
     system, _, name = table.partition(".")
     path = raw_dir / system / f"{name}.parquet"
-    if not name or not path.is_file():
-        raise VariantError(f"no raw table {table} at {path}")
-    return path
+    folder = raw_dir / system / name
+    if name and path.is_file():
+        return [path]
+    parts = sorted(folder.rglob("*.parquet")) if name and folder.is_dir() else []
+    if not parts:
+        raise VariantError(f"no raw table {table} at {path} or {folder}/")
+    return parts
+
+
+def single_files(raw_dir: Path) -> None:
+    """Turn every raw table that is a folder of files into one file <system>/<table>.parquet (in load
+    order), the other layout the raw contract accepts."""
+    import duckdb
+
+    for folder in sorted(p for p in raw_dir.glob("*/*") if p.is_dir()):
+        target = folder.with_name(f"{folder.name}.parquet")
+        with duckdb.connect() as con:
+            con.execute(f"copy (select * from read_parquet('{folder.as_posix()}/**/*.parquet', union_by_name = true, "
+                        f"hive_partitioning = false)) to '{target.as_posix()}' (format parquet)")
+        shutil.rmtree(folder)
 
 
 def _rewrite(path: Path, select: str, params: list) -> None:
@@ -63,27 +81,35 @@ def _rewrite(path: Path, select: str, params: list) -> None:
 
 
 def empty_table(raw_dir: Path, table: str) -> None:
-    """The table keeps its columns and loses every row."""
-    _rewrite(_table_file(raw_dir, table), "select * from src limit 0", [])
+    """The table keeps its columns and loses every row (a folder keeps one file, with no rows)."""
+    first, *others = _table_files(raw_dir, table)
+    _rewrite(first, "select * from src limit 0", [])
+    for path in others:
+        path.unlink()
 
 
 def set_value(raw_dir: Path, table: str, column: str, old: str, new: str) -> int:
     """Rewrite one value of a text column (e.g. a plan tier); returns the rows changed."""
     import duckdb
 
-    path = _table_file(raw_dir, table)
-    with duckdb.connect() as con:
-        columns = [r[0] for r in con.execute(f"describe select * from read_parquet('{path.as_posix()}')").fetchall()]
-        if column not in columns:
-            raise VariantError(f"raw table {table} has no column {column}")
-        changed = con.execute(f"select count(*) from read_parquet('{path.as_posix()}') where \"{column}\" = ?",
-                              [old]).fetchone()[0]
-    if changed == 0:
+    paths = _table_files(raw_dir, table)
+    total = 0
+    for path in paths:
+        with duckdb.connect() as con:
+            columns = [r[0] for r in con.execute(f"describe select * from read_parquet('{path.as_posix()}')")
+                       .fetchall()]
+            if column not in columns:
+                raise VariantError(f"raw table {table} has no column {column}")
+            changed = con.execute(f"select count(*) from read_parquet('{path.as_posix()}') where \"{column}\" = ?",
+                                  [old]).fetchone()[0]
+        if changed:
+            select = ", ".join(f"case when \"{c}\" = ? then ? else \"{c}\" end as \"{c}\"" if c == column
+                               else f'"{c}"' for c in columns)
+            _rewrite(path, f"select {select} from src", [old, new])
+            total += changed
+    if total == 0:
         raise VariantError(f"no row of {table} has {column} = {old!r}")
-    select = ", ".join(f"case when \"{c}\" = ? then ? else \"{c}\" end as \"{c}\"" if c == column else f'"{c}"'
-                       for c in columns)
-    _rewrite(path, f"select {select} from src", [old, new])
-    return changed
+    return total
 
 
 def warned_tests(run_results: Path, name_part: str) -> list[str]:

@@ -69,8 +69,14 @@ class Raw:
 
     def __init__(self, root: Path) -> None:
         self.con = duckdb.connect()
-        for f in sorted((root / "raw").glob("*/*.parquet")):
-            self.con.execute(f"create view {f.parent.name}_{f.stem} as select * from read_parquet('{f}')")
+        # each raw table is a folder of daily-sync partitions (<table>/loaded_date=.../part-<k>.parquet)
+        for f in sorted(p for p in (root / "raw").glob("*/*") if p.is_dir()):
+            self.con.execute(f"create view {f.parent.name}_{f.name} as select * from "
+                             f"read_parquet('{f}/**/*.parquet', hive_partitioning = false)")
+            # mutable tables are version logs: latest_<system>_<table> is each record's last loaded version
+            key = self.con.execute(f"select * from {f.parent.name}_{f.name} limit 0").description[0][0]
+            self.con.execute(f"create view latest_{f.parent.name}_{f.name} as select * from {f.parent.name}_{f.name} "
+                             f"qualify row_number() over (partition by {key} order by _loaded_at desc) = 1")
         for f in sorted((root / "truth").glob("*.parquet")):
             self.con.execute(f"create view truth_{f.stem} as select * from read_parquet('{f}')")
 

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from csops.fingerprint import dataset_fingerprint, fingerprint_folder
+from csops.raw_variants import single_files
 
 pytestmark = pytest.mark.dbt
 
@@ -81,6 +82,7 @@ def build_runs(warehouse: Path) -> list[dict]:
 def first(tiny, tmp_path_factory) -> Site:
     root = tmp_path_factory.mktemp("first")
     shutil.copytree(tiny / "raw", root / "raw")
+    single_files(root / "raw")  # one file per table: the tests below change or add whole files
     site = Site(root, root / "raw", root / "warehouse" / "csops.duckdb")
     r = site.build()
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]

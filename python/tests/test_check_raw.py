@@ -12,12 +12,16 @@ import pytest
 
 from csops.check_raw import CheckRawError, check
 from csops.cli import main
+from csops.raw_variants import single_files
 
 pytestmark = pytest.mark.unit
 
 
 def copy_raw(tiny: Path, to: Path) -> Path:
+    """A copy of the tiny data with one file per table (<system>/<table>.parquet), the layout these
+    tests break file by file; the demo's own folders of daily partitions are checked as written above."""
     shutil.copytree(tiny / "raw", to, ignore=shutil.ignore_patterns("_manifest.json"))
+    single_files(to)
     return to
 
 

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -42,19 +41,21 @@ def test_two_incremental_batches_equal_a_full_refresh(tiny, tmp_path):
     full_raw = tiny / "raw"
     batch_raw = tmp_path / "batch_raw"
     shutil.copytree(full_raw, batch_raw)
-    table = pq.read_table(full_raw / "product" / "events.parquet")
-    loaded = table.column("_loaded_at")
-    cutoff = pc.quantile(pc.cast(loaded, "int64"), q=0.7)[0].as_py()
-    first = table.filter(pc.less(pc.cast(loaded, "int64"), cutoff))
-    assert 0 < first.num_rows < table.num_rows
-    pq.write_table(first, batch_raw / "product" / "events.parquet")
+    # the daily syncs up to a day, then the ones after it: events are partitioned by load day
+    days = sorted(p.name for p in (full_raw / "product" / "events").iterdir())
+    later = days[int(len(days) * 0.7):]
+    for day in later:
+        shutil.rmtree(batch_raw / "product" / "events" / day)
+    first = pq.read_table(batch_raw / "product" / "events", partitioning=None)
+    assert 0 < first.num_rows < pq.read_table(full_raw / "product" / "events", partitioning=None).num_rows
 
     incremental = tmp_path / "inc" / "w.duckdb"
     incremental.parent.mkdir()
     dbt(batch_raw, incremental, "--full-refresh")
     first_ids = set(first.column("event_id").to_pylist())
     assert len(events(incremental)) == len(first_ids)
-    shutil.copy(full_raw / "product" / "events.parquet", batch_raw / "product" / "events.parquet")
+    for day in later:
+        shutil.copytree(full_raw / "product" / "events" / day, batch_raw / "product" / "events" / day)
     dbt(batch_raw, incremental)
 
     full = tmp_path / "full" / "w.duckdb"

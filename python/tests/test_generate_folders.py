@@ -55,7 +55,7 @@ def test_force_writes_into_a_foreign_folder(exports, tmp_path):
     assert r.returncode == 0, r.stderr
     manifest = json.loads((exports / "_manifest.json").read_text())
     assert manifest["written_by"] == "csops generate"
-    assert (exports / "crm" / "accounts.parquet").read_bytes()[:4] == b"PAR1"
+    assert next((exports / "crm" / "accounts").glob("loaded_date=*/part-0.parquet")).read_bytes()[:4] == b"PAR1"
 
 
 def test_its_own_folder_is_regenerated_without_force(tmp_path):

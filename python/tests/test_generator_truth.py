@@ -13,7 +13,7 @@ def test_churned_customers_have_no_active_subscription_afterwards(small_db):
     still_active = small_db.one("""
         select count(*)
         from truth_customers c
-        join (select distinct id, customer_id, status, ended_at from billing_subscriptions) s
+        join latest_billing_subscriptions s
             on s.customer_id = c.billing_customer_id
         where c.is_churned
           and (s.status in ('active', 'past_due', 'trialing')
@@ -24,8 +24,8 @@ def test_churned_customers_have_no_active_subscription_afterwards(small_db):
     no_item_after = small_db.one("""
         select count(*)
         from truth_customers c
-        join (select distinct id, customer_id from billing_subscriptions) s on s.customer_id = c.billing_customer_id
-        join (select distinct id, subscription_id, ended_at from billing_subscription_items) i
+        join latest_billing_subscriptions s on s.customer_id = c.billing_customer_id
+        join latest_billing_subscription_items i
             on i.subscription_id = s.id
         where c.is_churned and (i.ended_at is null or to_timestamp(i.ended_at)::date > c.true_churn_date)
     """)
@@ -38,7 +38,7 @@ def test_customers_who_did_not_churn_are_still_billed(small_db):
         from truth_customers c
         where c.converted and not c.is_churned and c.paid_start_date < date '2026-11-01'
           and not exists (
-              select 1 from billing_subscriptions s
+              select 1 from latest_billing_subscriptions s
               where s.customer_id = c.billing_customer_id and s.status in ('active', 'past_due', 'paused'))
     """)
     assert orphaned == 0
@@ -152,10 +152,11 @@ def test_paused_subscriptions_are_not_invoiced_while_paused(small_db):
             and i.period_start >= p.paused_at and i.period_start < p.resumes_at
     """)
     assert invoiced_while_paused == 0
-    # a subscription paused at the export date says so
+    # a subscription paused at the export date says so (its last version, once the pause has begun)
     still_paused = small_db.one("""
-        select count(*) from billing_subscriptions s
+        select count(*) from latest_billing_subscriptions s
         join billing_subscription_pauses p on p.subscription_id = s.id
-        where p.resumes_at > epoch(timestamp '2026-11-01') and s.status != 'paused'
+        where p.paused_at < epoch(timestamp '2026-10-31') and p.resumes_at > epoch(timestamp '2026-11-01')
+          and s.status != 'paused'
     """)
     assert still_paused == 0

@@ -10,6 +10,7 @@ and report.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from csops.raw_contract import tables
+from csops.raw_variants import single_files
 
 pytestmark = pytest.mark.dbt
 
@@ -33,7 +35,7 @@ def split_into_folders(raw: Path, out: Path) -> int:
     """Every registry table of `raw` as PARTS files under out/<system>/<table>/; returns the files written."""
     written = 0
     for table in tables():
-        data = pq.read_table(raw / table.system / f"{table.name}.parquet")
+        data = pq.read_table(raw / table.system / f"{table.name}.parquet")  # single_files: one file per table
         size = -(-data.num_rows // PARTS)
         for i in range(PARTS):
             part = data.slice(i * size, size)
@@ -75,12 +77,16 @@ def marts_digest(warehouse: Path) -> dict[str, tuple[int, str]]:
 
 
 def test_folders_of_files_build_the_same_marts(tiny, tmp_path):
+    # the demo's daily partitions as one file per table, then split again into three parts
+    one_file = tmp_path / "single_raw"
+    shutil.copytree(tiny / "raw", one_file)
+    single_files(one_file)
     folders = tmp_path / "folders"
-    assert split_into_folders(tiny / "raw", folders) == PARTS * len(tables())
+    assert split_into_folders(one_file, folders) == PARTS * len(tables())
     single, split = tmp_path / "single" / "w.duckdb", tmp_path / "split" / "w.duckdb"
     single.parent.mkdir()
     split.parent.mkdir()
-    build(tiny / "raw", single)
+    build(one_file, single)
     build(folders, split)
     expected = marts_digest(single)
     assert len(expected) >= 15 and expected["marts.dim_customers"][0] > 0

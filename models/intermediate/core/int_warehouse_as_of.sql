@@ -1,7 +1,9 @@
 {#-
     The warehouse's clock: the one day every "today", "current month" and "last N days" in the
     warehouse is measured from. It is var revenue_as_of_date when set, else the day of the latest
-    billing load - billing is the system of record for who pays, and every build loads it.
+    billing load - billing is the system of record for who pays, and every build loads it. Billing
+    tables are version logs (a row when a record changes), so the latest load is the latest of any
+    billing table's: a day without a new item still has invoices and payments.
     Every model that needs "today" reads this one row; none computes its own.
 -#}
 
@@ -10,16 +12,22 @@
 
 with
 
-items as (
+loads as (
 
-    select * from {{ ref('stg_billing__subscription_items') }}
+    select _loaded_at from {{ ref('stg_billing__subscription_items') }}
+    union all
+    select _loaded_at from {{ ref('stg_billing__subscriptions') }}
+    union all
+    select _loaded_at from {{ ref('stg_billing__invoices') }}
+    union all
+    select _loaded_at from {{ ref('stg_billing__payments') }}
 
 ),
 
 latest_load as (
 
     select cast(max(_loaded_at) as date) as last_loaded_date
-    from items
+    from loads
 
 ),
 

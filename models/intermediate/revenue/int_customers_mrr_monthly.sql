@@ -14,8 +14,10 @@
     What "paid service" means is the var mrr_recognition_basis:
       paid_invoices (default, ChartMogul): an item counts only while its subscription's service
         period is revenue - the period of a paid invoice, or of a still unpaid one (open,
-        overdue, in dunning) once the subscription has paid an earlier invoice. MRR starts when
-        an invoice is paid and ends with the last paid (or still open) period; a period billing
+        overdue, in dunning) once the subscription has paid an earlier invoice, or sent on
+        payment terms (due after it was issued: an invoiced customer paying by bank transfer,
+        whose first invoice is open for weeks). MRR starts when an invoice is paid (or sent on
+        terms) and ends with the last paid (or still open) period; a period billing
         wrote off (uncollectible, void) is not revenue, so a customer who never paid has no MRR.
         A paused subscription bills nothing and has no invoice: it stays live (see
         mrr_paused_subscriptions).
@@ -87,7 +89,8 @@ rates as (
 {% endif %}
 
 -- the service periods that are revenue (mrr_recognition_basis = paid_invoices): paid, or still
--- being collected after an earlier paid period; never a written-off (uncollectible, void) one
+-- being collected after an earlier paid period or on payment terms; never a written-off
+-- (uncollectible, void) one
 recognised_periods as (
 
     {{ csops.recognised_service_periods('invoices') }}

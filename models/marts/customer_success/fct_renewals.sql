@@ -7,7 +7,7 @@
     ARR follows the same recognition basis as MRR (var mrr_recognition_basis): with
     paid_invoices (default) an item counts at a term end only while a service period that is
     revenue covers that instant (csops.recognised_service_periods: paid, or still being
-    collected after a paid one), so a renewal whose invoice billing wrote off is churned, and a
+    collected after a paid one or on payment terms), so a renewal whose invoice billing wrote off is churned, and a
     term that was never revenue at its end (only written-off periods) is no renewal at all.
     With subscription_items every item counts from the trial's end to its end, paid or not.
 -#}

@@ -1,7 +1,13 @@
 """Deterministic demo data for every source system of the CS Ops warehouse.
 
-`generate()` writes one Parquet file per raw table under `<out>/<system>/<table>.parquet`, a
-`_manifest.json` with the row counts, and the hidden ground truth under a separate folder.
+`generate()` writes every raw table as an EL tool's daily syncs deliver it: a folder
+`<out>/<system>/<table>/loaded_date=YYYY-MM-DD/part-<k>.parquet` with one partition per sync day that
+loaded rows (k numbers the chunks of the product events, 0 otherwise); a `_manifest.json` with the
+row counts, and the hidden ground truth under a separate folder.
+
+The simulated world is the same for every as-of date (the scale's calendar, up to a fixed horizon);
+the as-of date only says when the export happens. So the same scale and seed with a later as-of
+rewrites every earlier partition byte for byte and only adds new ones.
 """
 
 from __future__ import annotations
@@ -11,15 +17,18 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import CsopsError
 from . import config
-from .config import DEFAULT_AS_OF, SCALES
+from .config import DEFAULT_AS_OF, HORIZON_MONTHS, SCALES
 from .export import ChunkedTable, Export
+from .helpers import SECONDS_PER_DAY
 from .simulation import simulate
 from .systems import MODULES
 from .truth import TRUTH_FILES, truth_tables
@@ -34,24 +43,93 @@ class GenerateError(CsopsError):
 
 
 def _write(table: pa.Table, path: Path) -> None:
-    pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
+    # a table with dictionary columns (the product events) dictionary-encodes only those: its ids and
+    # times are unique, and encoding them costs a third of the time for nothing
+    dict_cols = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+    pq.write_table(table, path, compression="zstd", row_group_size=1_000_000, use_dictionary=dict_cols or True)
 
 
-def _write_chunks(rt: ChunkedTable, path: Path, on_chunk: Callable[[int], None]) -> int:
-    """Write a chunked table chunk by chunk (`on_chunk(customers)` after each); return its row count."""
-    writer = None
-    rows = 0
-    try:
-        for chunk, customers in rt.chunks:
-            if writer is None:
-                writer = pq.ParquetWriter(path, chunk.schema, compression="zstd")
-            writer.write_table(chunk, row_group_size=1_000_000)
-            rows += chunk.num_rows
-            on_chunk(customers)
-    finally:
-        if writer is not None:
-            writer.close()
-    return rows
+EMPTY_PART = "_empty.parquet"  # a table with no row loaded before the as-of date keeps its columns here
+# Product events are generated in chunks of customers; this many customers' chunks make one part file
+# per day (fewer, larger files; the grouping depends only on the scale, never on the as-of date).
+EVENTS_CUSTOMERS_PER_PART = 20_000
+
+
+class _Writer:
+    """Writes partition files on a few threads (creating thousands of small files is I/O bound)."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="csops-write")
+        self.pending: list[Future] = []
+
+    def write(self, table: pa.Table, path: Path) -> None:
+        self.pending.append(self.pool.submit(_write, table, path))
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, []
+        for f in pending:
+            f.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _write_partitions(writer: _Writer, table: pa.Table, folder: Path, part: int = 0) -> int:
+    """Write the rows into one partition per load day, `loaded_date=YYYY-MM-DD/part-<part>.parquet`,
+    in load order (ties in the order given); return the number of files written."""
+    loaded = table.column("_loaded_at").cast(pa.int64()).to_numpy()
+    order = np.argsort(loaded, kind="stable")
+    day = loaded[order] // (SECONDS_PER_DAY * 1000)
+    bounds = np.flatnonzero(np.diff(day)) + 1
+    starts = np.concatenate([[0], bounds]) if len(day) else np.zeros(0, np.int64)
+    ends = np.concatenate([bounds, [len(day)]]) if len(day) else np.zeros(0, np.int64)
+    sorted_table = table.take(pa.array(order, type=pa.int64()))
+    for lo, hi in zip(starts, ends, strict=True):
+        label = str(np.datetime64(int(day[lo]), "D"))
+        target = folder / f"loaded_date={label}"
+        target.mkdir(parents=True, exist_ok=True)
+        writer.write(sorted_table.slice(lo, hi - lo), target / f"part-{part}.parquet")
+    writer.wait()
+    return len(starts)
+
+
+def _write_table(writer: _Writer, table: pa.Table, folder: Path) -> int:
+    folder.mkdir(parents=True)
+    files = _write_partitions(writer, table, folder)
+    if not files:
+        _write(table, folder / EMPTY_PART)
+        files = 1
+    return files
+
+
+def _write_chunks(writer: _Writer, rt: ChunkedTable, folder: Path, chunks_per_part: int,
+                  on_chunk: Callable[[int], None]) -> tuple[int, int]:
+    """Write a chunked table: chunks k * chunks_per_part ... (k + 1) * chunks_per_part - 1 make part-<k>
+    of each of their load days (`on_chunk(customers)` after each chunk); return its row count and files."""
+    folder.mkdir(parents=True)
+    rows = files = 0
+    schema = None
+    buffer: list[pa.Table] = []
+
+    def flush(part: int) -> int:
+        table = pa.concat_tables(buffer).unify_dictionaries().combine_chunks()
+        buffer.clear()
+        return _write_partitions(writer, table, folder, part)
+
+    k = -1
+    for k, (chunk, customers) in enumerate(rt.chunks):
+        schema = chunk.schema
+        buffer.append(chunk)
+        rows += chunk.num_rows
+        if (k + 1) % chunks_per_part == 0:
+            files += flush(k // chunks_per_part)
+        on_chunk(customers)
+    if buffer:
+        files += flush(k // chunks_per_part)
+    if not files and schema is not None:
+        _write(schema.empty_table(), folder / EMPTY_PART)
+        files = 1
+    return rows, files
 
 
 MANIFEST = "_manifest.json"
@@ -94,15 +172,24 @@ def _check_dir(path: Path, what: str) -> None:
                             f"choose a folder you can write to") from e
 
 
-def validate_as_of(as_of: str) -> str:
-    import numpy as np
+def as_of_range(scale: str) -> tuple[str, str]:
+    """The first and last as-of date a scale accepts: from a month after its calendar starts (one
+    month of history) to the horizon."""
+    start = np.datetime64(DEFAULT_AS_OF, "M") - SCALES[scale].months
+    first = (start + 1).astype("datetime64[D]") + 1
+    last = (np.datetime64(DEFAULT_AS_OF, "M") + HORIZON_MONTHS).astype("datetime64[D]")
+    return str(first), str(last)
 
+
+def validate_as_of(as_of: str, scale: str = "tiny") -> str:
     try:
         d = np.datetime64(as_of, "D")
     except ValueError as e:
-        raise GenerateError(f"--as-of {as_of!r} is not a date; use YYYY-MM-01") from e
-    if d != d.astype("datetime64[M]").astype("datetime64[D]"):
-        raise GenerateError(f"--as-of {as_of} must be the first day of a month (the data covers whole months)")
+        raise GenerateError(f"--as-of {as_of!r} is not a date; use YYYY-MM-DD") from e
+    first, last = as_of_range(scale)
+    if not np.datetime64(first) <= d <= np.datetime64(last):
+        raise GenerateError(f"--as-of {d} is outside the {scale} data's calendar; choose a date from {first} "
+                            f"to {last} (the simulated months run to the horizon {last})")
     return str(d)
 
 
@@ -112,7 +199,7 @@ def validate_arguments(scale: str, seed: int, as_of: str) -> str:
         raise GenerateError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     if seed < 0:
         raise GenerateError(f"--seed must be a non-negative integer, got {seed}")
-    return validate_as_of(as_of)
+    return validate_as_of(as_of, scale)
 
 
 def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.PathLike | None = None,
@@ -136,27 +223,37 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
     _check_dir(truth, "truth")
     tick = progress or (lambda label, units: None)
 
-    world = simulate(SCALES[scale], seed, as_of)
-    ctx = Export(world, seed)
+    world = simulate(SCALES[scale], seed)
+    ctx = Export(world, seed, int(np.datetime64(as_of, "D").astype(np.int64)))
     counts: dict[str, dict[str, int]] = {s: {} for s in SYSTEMS}
+    files: dict[str, dict[str, int]] = {s: {} for s in SYSTEMS}
     # Write into a staging folder and move into place at the end: a failed run leaves the old data intact.
     stage = Path(tempfile.mkdtemp(prefix=".csops-generate-", dir=out))
+    writer = _Writer()
     try:
         for module in MODULES:
             for rt in module.emit(ctx):
                 label = f"{rt.system}.{rt.name}"
                 (stage / rt.system).mkdir(exist_ok=True)
-                path = stage / rt.system / f"{rt.name}.parquet"
+                path = stage / rt.system / rt.name
                 if isinstance(rt, ChunkedTable):
-                    counts[rt.system][rt.name] = _write_chunks(rt, path, lambda k, label=label: tick(label, k))
+                    per_part = max(1, EVENTS_CUSTOMERS_PER_PART // SCALES[scale].customers_per_chunk)
+                    counts[rt.system][rt.name], files[rt.system][rt.name] = _write_chunks(
+                        writer, rt, path, per_part, lambda k, label=label: tick(label, k))
                 else:
-                    _write(rt.table, path)
+                    files[rt.system][rt.name] = _write_table(writer, rt.table, path)
                     counts[rt.system][rt.name] = rt.table.num_rows
                 tick(label, 1)
             assert tuple(counts[module.SYSTEM]) == module.TABLES, f"{module.SYSTEM} does not emit its TABLES"
 
-        manifest = {"written_by": WRITTEN_BY, "scale": scale, "seed": seed, "as_of": as_of, "customers": world.n,
-                    "months": world.months, "flaw_rates": config.FLAW_RATES, "row_counts": counts}
+        first_day = world.month_start[0]
+        manifest = {"written_by": WRITTEN_BY, "scale": scale, "seed": seed, "as_of": as_of,
+                    "customers": int((world.signup_day < ctx.as_of).sum()),
+                    "months": int((world.month_start[:-1] < ctx.as_of).sum()),
+                    "calendar_start": str(np.datetime64(int(first_day), "D")),
+                    "horizon": str(np.datetime64(int(world.horizon), "D")),
+                    "layout": "<system>/<table>/loaded_date=YYYY-MM-DD/part-<k>.parquet",
+                    "flaw_rates": config.FLAW_RATES, "row_counts": counts, "file_counts": files}
         (stage / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         for system in SYSTEMS:
             target = out / system
@@ -165,6 +262,7 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
             (stage / system).rename(target)
         (stage / MANIFEST).replace(out / MANIFEST)
     finally:
+        writer.close()
         shutil.rmtree(stage, ignore_errors=True)
 
     for name, table in truth_tables(ctx).items():

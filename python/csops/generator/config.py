@@ -12,29 +12,37 @@ COMPANY_NAME = "Lumen"
 INTERNAL_DOMAIN = "lumenhq.com"
 
 DEFAULT_AS_OF = "2026-11-01"
+# The simulated calendar of every scale runs from the first month of (DEFAULT_AS_OF - Scale.months) to
+# DEFAULT_AS_OF + HORIZON_MONTHS, whatever --as-of says: --as-of only says when the export happens
+# (nothing loaded on or after it is written), so an earlier as-of is a prefix of the same world.
+HORIZON_MONTHS = 6
+# A re-synced copy of a row is sent again within this many days of the original load.
+RESYNC_MAX_DAYS = 30
 
 
 @dataclass(frozen=True)
 class Scale:
     name: str
-    customers: int  # organisations that sign up (trial or paid) over the window
-    months: int  # months of history before the as-of date
-    events_per_sqrt_user_day: float  # product event intensity (see systems/product.py)
+    customers: int  # organisations that sign up (trial or paid) before DEFAULT_AS_OF (more sign up after it)
+    months: int  # months of history before DEFAULT_AS_OF
+    events_per_user_day: float  # product events per active user and weekday at latent health 0.7 (systems/product.py)
     customers_per_chunk: int  # how many customers' events are generated (and written) at once
 
 
 SCALES: dict[str, Scale] = {
-    "tiny": Scale("tiny", customers=150, months=15, events_per_sqrt_user_day=0.5, customers_per_chunk=150),
-    "small": Scale("small", customers=2_000, months=24, events_per_sqrt_user_day=0.5, customers_per_chunk=2_000),
-    "medium": Scale("medium", customers=20_000, months=36, events_per_sqrt_user_day=0.5,
-                    customers_per_chunk=5_000),
-    "large": Scale("large", customers=100_000, months=36, events_per_sqrt_user_day=0.5,
-                   customers_per_chunk=5_000),
+    "tiny": Scale("tiny", customers=150, months=15, events_per_user_day=0.12, customers_per_chunk=150),
+    "small": Scale("small", customers=2_000, months=24, events_per_user_day=0.12, customers_per_chunk=2_000),
+    "medium": Scale("medium", customers=20_000, months=36, events_per_user_day=0.12,
+                    customers_per_chunk=2_500),
+    "large": Scale("large", customers=100_000, months=36, events_per_user_day=0.12,
+                   customers_per_chunk=2_500),
 }
 
 SEGMENTS = ("smb", "mid_market", "enterprise")
 SEGMENT_SHARE = (0.60, 0.30, 0.10)
 
+# Probability a struggling monthly customer pauses billing in a month: PAUSE_PER_MONTH * (1 - health).
+PAUSE_PER_MONTH = 0.025
 # Seats bought at signup: lognormal (median, sigma), clipped to (min, max).
 SEATS = {"smb": (5, 0.6, 1, 40), "mid_market": (35, 0.5, 10, 250), "enterprise": (250, 0.6, 80, 2500)}
 # Share of customers on a monthly (vs annual) contract.
@@ -43,8 +51,14 @@ MONTHLY_SHARE = {"smb": 0.70, "mid_market": 0.40, "enterprise": 0.0}
 TRIAL_SHARE = {"smb": 0.80, "mid_market": 0.50, "enterprise": 0.10}
 TRIAL_DAYS = 14
 # Baseline monthly churn hazard at latent health 0.5; hazard = base * exp(HAZARD_SLOPE * (0.5 - health)).
-BASE_HAZARD = {"smb": 0.030, "mid_market": 0.015, "enterprise": 0.008}
+BASE_HAZARD = {"smb": 0.036, "mid_market": 0.015, "enterprise": 0.008}
 HAZARD_SLOPE = 3.5
+# Early-life churn: while paying for t whole months (t = 0 the first month), the hazard is multiplied by
+# 1 + EARLY_LIFE_BOOST * EARLY_LIFE_DECAY ** t, so churn peaks in the first 90 days of paying.
+EARLY_LIFE_BOOST = 2.0
+EARLY_LIFE_DECAY = 0.6
+# Monthly probability of a seat expansion at latent health 1 (scaled by health squared).
+EXPANSION_PER_MONTH = {"smb": 0.08, "mid_market": 0.11, "enterprise": 0.13}
 # Mean of the customer's long-run health (logit scale).
 HEALTH_MEAN_LOGIT = {"smb": 0.2, "mid_market": 0.5, "enterprise": 0.8}
 # Support tickets per customer-month at health 0.5 (scaled up as health falls).
@@ -53,8 +67,16 @@ TICKETS_PER_MONTH = {"smb": 0.25, "mid_market": 1.0, "enterprise": 3.0}
 NPS_PER_QUARTER = {"smb": 0.4, "mid_market": 1.2, "enterprise": 3.0}
 # CSM coverage: accounts per CSM (smb is pooled: one digital-CS owner per this many accounts).
 ACCOUNTS_PER_CSM = {"smb": 400, "mid_market": 60, "enterprise": 15}
-# Structured CSM check-ins per month (probability an active account gets one in a month).
+# Structured CSM check-ins per active account and month, on average: each account has its own cadence
+# around it (lognormal), and the count in a month is Poisson (systems/cs_platform.py).
 CHECK_IN_PER_MONTH = {"smb": 0.03, "mid_market": 0.33, "enterprise": 1.0}
+
+# Invoiced customers (enterprise annual contracts) pay by bank transfer, net NET_TERMS_DAYS; an invoice
+# never paid is written off WRITE_OFF_DAYS after it was issued, with probability WRITE_OFF_RATE * (1 - health)^3.
+NET_TERMS_SEGMENT = "enterprise"
+NET_TERMS_DAYS = 30
+WRITE_OFF_DAYS = 90
+WRITE_OFF_RATE = 0.005
 
 PLAN_TIERS = ("starter", "growth", "enterprise")
 TIER_SHARE = {"smb": (0.7, 0.3, 0.0), "mid_market": (0.2, 0.7, 0.1), "enterprise": (0.0, 0.3, 0.7)}

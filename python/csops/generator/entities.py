@@ -41,6 +41,7 @@ class Entities:
     prospect_name: np.ndarray  # companies in the CRM only (never signed up)
     prospect_slug: np.ndarray
     csm_segments: list[str]  # the segment each CSM covers, in the order of their user ids
+    csm_bias: dict[str, np.ndarray]  # how each CSM reads their accounts (see draw_csm_bias), per CSM
     user_ids: np.ndarray  # CRM user ids: the CSMs, then 3 CS managers and 5 account executives
 
     @property
@@ -89,6 +90,7 @@ def draw_entities(w: World, rng: np.random.Generator) -> Entities:
         csm_segments += [s] * n_csm
         owner[hit] = rng.integers(0, n_csm, len(hit)) + (len(csm_segments) - n_csm)
     user_ids = T.ids("0055e0000", len(csm_segments) + 8, 4, 9, upper=True)
+    csm_bias = draw_csm_bias(rng, len(csm_segments))
 
     return Entities(
         name=names[:n], slug=slugs[:n], domain=T.join(slugs[:n], tld), country=country, currency_code=cur,
@@ -97,8 +99,21 @@ def draw_entities(w: World, rng: np.random.Generator) -> Entities:
         workspace_id=T.ids("ws_", n, 3, 10), org_id=360_000_000_000 + np.arange(n, dtype=np.int64) * 7 + 1,
         seats0=seats0, n_users=n_users, first_user=np.concatenate([[0], np.cumsum(n_users)[:-1]]) + 1_000_001,
         owner=user_ids[owner.astype(np.int64)], true_churn_day=_true_churn_day(w), prospect_name=names[n:],
-        prospect_slug=slugs[n:], csm_segments=csm_segments, user_ids=user_ids,
+        prospect_slug=slugs[n:], csm_segments=csm_segments, csm_bias=csm_bias, user_ids=user_ids,
     )
+
+
+def draw_csm_bias(rng: np.random.Generator, n_csm: int) -> dict[str, np.ndarray]:
+    """Each CSM reads their accounts their own way: a bias and a noise on the free sentiment (1..5 scale;
+    most CSMs are optimists) and, smaller, on the structured red/yellow/green axes (latent-health scale;
+    the noise is the CSM's read at a check-in, shared by its four axes, which add sd 0.08 each).
+    Written to the truth (csm_bias)."""
+    return {
+        "sentiment_bias": np.round(rng.normal(0.4, 0.6, n_csm), 3),
+        "sentiment_noise_sd": np.round(rng.uniform(1.0, 1.8, n_csm), 3),
+        "axes_bias": np.round(rng.normal(0.03, 0.10, n_csm), 3),
+        "axes_noise_sd": np.round(rng.uniform(0.15, 0.35, n_csm), 3),
+    }
 
 
 def _true_churn_day(w: World) -> np.ndarray:

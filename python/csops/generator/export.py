@@ -1,7 +1,8 @@
 """What every source system's export is built from, and the shape of what it yields.
 
 `Export` holds the simulated world, the entities, the seeded streams and the rules all exports share
-(when the EL tool loaded a row, re-synced duplicate rows, the people at a customer); it collects the
+(when the EL tool loaded a row, re-synced duplicate rows, the people at a customer, the cut at the
+as-of date); it collects the
 identity ground truth each system records and carries what an earlier system publishes for a later one
 (the CRM's accounts for billing, product and support; support's tickets for the CSAT survey).
 """
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
     from .systems.support import Tickets
 
 
+# The tables other tables refer to: Export.table notes when each of their records was first loaded.
+REFERENCED = {("crm", "accounts"), ("crm", "users"), ("billing", "customers"), ("billing", "plans"),
+              ("billing", "subscriptions"), ("billing", "invoices"), ("product", "workspaces"),
+              ("product", "users"), ("support", "organizations"), ("support", "tickets"),
+              ("cs_platform", "activities"), ("community", "members")}
+
+
 @dataclass
 class RawTable:
     """One raw table of one system, built whole."""
@@ -47,10 +55,15 @@ class ChunkedTable:
 class Export:
     """The context each system's `emit` builds its tables from. Systems run in a fixed order."""
 
-    def __init__(self, world: World, seed: int) -> None:
+    def __init__(self, world: World, seed: int, as_of: int) -> None:
         self.w = world
         self.seed = seed
-        self.as_of_s = world.as_of * SECONDS_PER_DAY
+        self.as_of = as_of  # day number of the export: nothing loaded on or after it is written
+        self.as_of_s = as_of * SECONDS_PER_DAY
+        self.horizon_s = world.horizon * SECONDS_PER_DAY
+        self.present: dict[tuple[str, str], pa.Array] = {}  # the ids each written table holds (for the truth)
+        # when each record of a table other tables refer to was first loaded (sorted ids, epoch seconds)
+        self.first_loaded: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self.truth_identity: list[pa.Table] = []
         self.entities = draw_entities(world, self.rng("entities"))
         self.crm: CrmAccounts | None = None  # published by systems.crm
@@ -70,23 +83,25 @@ class Export:
         local = np.where(personal, T.join(first, last, (j % 97).astype(str)), T.join(first, ".", last))
         return first, last, T.join(local, "@", dom)
 
-    def loaded_at(self, rng: np.random.Generator, event_s: np.ndarray | None, n: int) -> np.ndarray:
-        """When the EL tool loaded a row: shortly after it changed, or at the last full sync."""
-        if event_s is None:
-            return self.as_of_s - rng.uniform(3_600, 20 * 3_600, n)
-        lag = rng.exponential(3 * 3_600, n) + 300
-        return np.minimum(np.asarray(event_s, dtype=np.float64) + lag, self.as_of_s - rng.uniform(60, 3_600, n))
+    def loaded_at(self, rng: np.random.Generator, event_s: np.ndarray) -> np.ndarray:
+        """When the EL tool loaded a row: shortly after it changed (at `event_s`), never before."""
+        lag = rng.exponential(3 * 3_600, len(event_s)) + 300
+        return np.asarray(event_s, dtype=np.float64) + lag
 
     def resync(self, rng: np.random.Generator, cols: dict[str, np.ndarray | pa.Array], rate: float,
-               loaded_key: str = "_loaded_at") -> dict:
-        """Append a re-synced copy of some rows, identical but for a later _loaded_at."""
+               loaded_key: str = "_loaded_at", until: np.ndarray | None = None) -> dict:
+        """Append a re-synced copy of some rows, identical but for a later _loaded_at: within
+        C.RESYNC_MAX_DAYS of the original load and before `until` (the load of the record's next
+        version, so a re-sent row is always the record's state at the time it is sent)."""
         first = next(iter(cols.values()))
         n = len(first)
-        dup = np.flatnonzero(rng.random(n) < rate)
+        draw = rng.random(n) < rate
+        u = rng.uniform(0.02, 1.0, n)
         loaded = np.asarray(cols[loaded_key], dtype=np.float64)
-        room = np.maximum(self.as_of_s - 1 - loaded[dup], 1)
-        later = loaded[dup] + np.maximum(1.0, room * rng.uniform(0.05, 1.0, len(dup)))
-        later = np.minimum(later, self.as_of_s - 0.001)
+        room = np.full(n, C.RESYNC_MAX_DAYS * 86_400.0) if until is None else np.minimum(
+            C.RESYNC_MAX_DAYS * 86_400.0, until - loaded - 1)
+        dup = np.flatnonzero(draw & (room > 2))
+        later = loaded[dup] + np.maximum(1.0, room[dup] * u[dup])
         out = {}
         for k, v in cols.items():
             if k == loaded_key:
@@ -98,14 +113,64 @@ class Export:
                 out[k] = np.concatenate([v, v[dup]])
         return out
 
-    def table(self, system: str, name: str, cols: dict, dup_rate: float | None = None) -> RawTable:
-        """The raw table from its columns (numpy or Arrow), with re-synced duplicates at `dup_rate`
-        (default: the resync_duplicate flaw rate) drawn from the table's own stream."""
+    def after_load_of(self, system: str, table: str, ref: np.ndarray, loaded: np.ndarray) -> np.ndarray:
+        """`loaded`, moved after the first load of the record of `system.table` each row refers to (`ref`,
+        None for no reference): a row never arrives before what it refers to, so any cut of the raw data
+        keeps its references whole."""
+        ids, first = self.first_loaded[(system, table)]
+        ref = np.asarray(ref)
+        has = np.array([r is not None for r in ref], bool) if ref.dtype == object else np.ones(len(ref), bool)
+        key = ref[has].astype(ids.dtype) if len(ids) else ref[has]
+        at = np.clip(np.searchsorted(ids, key), 0, max(len(ids) - 1, 0))
+        found = np.zeros(len(ref), bool)
+        floor = np.full(len(ref), -np.inf)
+        if len(ids):
+            hit = ids[at] == key
+            found[np.flatnonzero(has)[hit]] = True
+            floor[np.flatnonzero(has)[hit]] = first[at[hit]] + 1.0
+        return np.maximum(np.asarray(loaded, dtype=np.float64), floor)
+
+    def table(self, system: str, name: str, cols: dict, dup_rate: float | None = None,
+              record: np.ndarray | None = None, changed: np.ndarray | None = None,
+              refs: list[tuple[str, str, np.ndarray]] = ()) -> RawTable:
+        """The raw table from its columns (numpy or Arrow) over the whole simulated calendar, cut at the
+        as-of date (rows loaded on or after it are not written), with re-synced duplicates at `dup_rate`
+        (default: the resync_duplicate flaw rate) drawn from the table's own stream.
+
+        A mutable table is a version log: `record` (sorted, one value per record) and `changed` (when
+        the version's state began, epoch seconds, ascending within a record) per row. A version the
+        next change superseded before the EL tool loaded it is never seen, so it is dropped. `refs`
+        (system, table, the id each row refers to) delay a row's load until what it refers to is loaded."""
         rng = self.rng(f"resync:{system}.{name}")
+        if refs:
+            cols = dict(cols)
+            for ref_system, ref_table, ref in refs:
+                cols["_loaded_at"] = self.after_load_of(ref_system, ref_table, ref, cols["_loaded_at"])
         if dup_rate is None:
             dup_rate = C.FLAW_RATES["resync_duplicate"]
+        until = None
+        if record is not None:
+            assert changed is not None
+            loaded = np.asarray(cols["_loaded_at"], dtype=np.float64)
+            same_next = np.append(record[1:] == record[:-1], False)
+            next_changed = np.append(np.asarray(changed, dtype=np.float64)[1:], np.inf)
+            keep = ~same_next | (loaded < next_changed)
+            cols = _take(cols, np.flatnonzero(keep))
+            record = record[keep]
+            loaded = loaded[keep]
+            same_next = np.append(record[1:] == record[:-1], False)
+            until = np.where(same_next, np.append(loaded[1:], np.inf), np.inf)
+        if (system, name) in REFERENCED:
+            ids = np.asarray(next(iter(cols.values())).to_numpy(zero_copy_only=False)
+                             if isinstance(next(iter(cols.values())), pa.Array) else next(iter(cols.values())))
+            ids = ids.astype(str) if ids.dtype == object else ids
+            uniq, inv = np.unique(ids, return_inverse=True)
+            first = np.full(len(uniq), np.inf)
+            np.minimum.at(first, inv, np.asarray(cols["_loaded_at"], dtype=np.float64))
+            self.first_loaded[(system, name)] = (uniq, first)
         if dup_rate:
-            cols = self.resync(rng, cols, dup_rate)
+            cols = self.resync(rng, cols, dup_rate, until=until)
+        cols = _take(cols, np.flatnonzero(np.asarray(cols["_loaded_at"], dtype=np.float64) < self.as_of_s))
         arrays = {}
         for k, v in cols.items():
             if k == "_loaded_at":
@@ -115,7 +180,9 @@ class Export:
             else:
                 v = np.asarray(v)
                 arrays[k] = strs(v) if v.dtype == object or v.dtype.kind == "U" else pa.array(v)
-        return RawTable(system, name, pa.table(arrays))
+        t = pa.table(arrays)
+        self.present[(system, name)] = t.column(0).combine_chunks().cast(pa.string()).unique()
+        return RawTable(system, name, t)
 
     def identity(self, system: str, table: str, source_ids, customer: np.ndarray, kind: np.ndarray) -> None:
         """Record which true customer (-1: none) each source record belongs to, for truth/identity_map."""
@@ -128,3 +195,41 @@ class Export:
             "customer_key": strs(key),
             "entity_kind": strs(np.asarray(kind, dtype=object)),
         }))
+
+
+def _take(cols: dict, idx: np.ndarray) -> dict:
+    """The rows `idx` of every column (numpy or Arrow)."""
+    out = {}
+    for k, v in cols.items():
+        out[k] = v.take(pa.array(idx, type=pa.int64())) if isinstance(v, pa.Array) else np.asarray(v)[idx]
+    return out
+
+
+def versions(record_days: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The (record, day) pairs of a version log from the change days of each kind, sorted by record
+    then day, one per record and day (days < 0 are no change)."""
+    rec = np.concatenate([np.asarray(r, np.int64) for r, _ in record_days])
+    day = np.concatenate([np.asarray(d, np.int64) for _, d in record_days])
+    ok = day >= 0
+    key = np.unique(rec[ok] * 1_000_000 + day[ok])
+    return key // 1_000_000, key % 1_000_000
+
+
+def drop_repeats(record: np.ndarray, state: list[np.ndarray]) -> np.ndarray:
+    """Indices of the versions whose state differs from the record's previous version."""
+    n = len(record)
+    same = np.zeros(n, bool)
+    if n > 1:
+        same[1:] = record[1:] == record[:-1]
+        for col in state:
+            c = np.asarray(col)
+            eq = np.zeros(n, bool)
+            eq[1:] = (c[1:] == c[:-1]) | (_isnull(c[1:]) & _isnull(c[:-1]))
+            same &= eq
+    return np.flatnonzero(~same)
+
+
+def _isnull(c: np.ndarray) -> np.ndarray:
+    if c.dtype == object:
+        return np.array([v is None for v in c], bool) if len(c) else np.zeros(0, bool)
+    return np.zeros(len(c), bool)

@@ -57,10 +57,12 @@ def base36(values: np.ndarray, width: int) -> np.ndarray:
 
 
 def ids(prefix: str, n: int, salt: int, width: int = 10, upper: bool = False) -> np.ndarray:
-    """Unique, random-looking ids: a bijective scramble of 0..n-1 (an odd multiplier is a bijection mod 36^w)."""
+    """Unique, random-looking ids: a bijective scramble of 0..n-1 (a multiplier prime to 6 is a bijection
+    mod 36^w). Each salt has its own multiplier, so the same position in two id lists (a customer's ids in
+    two systems) shares no visible stem."""
     assert width <= 12, "ids are int64 underneath: at most 12 base-36 characters"
     modulus = 36**width
-    mult = int(modulus * 0.6180339887) + salt
+    mult = int(modulus * (0.2 + 0.6 * (0.6180339887 * (salt + 1) % 1))) + salt
     while mult % 2 == 0 or mult % 3 == 0:
         mult += 1
     x = ((np.arange(n, dtype=object) + 1) * mult + salt * 97_531) % modulus

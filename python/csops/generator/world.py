@@ -24,8 +24,8 @@ class World:
 
     seed: int
     scale: C.Scale
-    as_of: int  # day number; nothing in the raw data happens on or after it
-    month_start: np.ndarray  # (M + 1,) day numbers; month_start[M] == as_of
+    horizon: int  # day number; nothing is simulated on or after it (the export's as-of is earlier)
+    month_start: np.ndarray  # (M + 1,) day numbers; month_start[M] == horizon
     segment: np.ndarray  # (N,) index into C.SEGMENTS
     currency: np.ndarray  # (N,) index into C.CURRENCIES
     signup_day: np.ndarray

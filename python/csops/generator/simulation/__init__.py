@@ -31,9 +31,10 @@ from .lifecycle import (
 from .population import calendar, contracts, latent_health, signups, trials_and_conversion
 
 
-def simulate(scale: C.Scale, seed: int, as_of: str) -> World:
+def simulate(scale: C.Scale, seed: int) -> World:
+    """The whole calendar of the scale, up to the horizon (the same world whatever the export's as-of)."""
     rng = np.random.default_rng([seed, 1])
-    cal = calendar(as_of, scale.months)
+    cal = calendar(scale.months)
     s = signups(rng, scale.customers, cal)
     lh = latent_health(rng, s.segment, cal.n_months)
     conv = trials_and_conversion(rng, s, lh.health, cal)
@@ -53,7 +54,7 @@ def simulate(scale: C.Scale, seed: int, as_of: str) -> World:
         book.record_month(m, paused)
 
     return World(
-        seed=seed, scale=scale, as_of=cal.as_of_day, month_start=cal.month_start, segment=s.segment,
+        seed=seed, scale=scale, horizon=cal.as_of_day, month_start=cal.month_start, segment=s.segment,
         currency=s.currency, signup_day=s.signup_day, has_trial=conv.has_trial, converts=conv.converts,
         paid_start_day=conv.paid_start, health=lh.health, hazard=lh.hazard, seats_by_month=book.seats_by_month,
         active_by_month=book.active_by_month, paused_by_month=book.paused_by_month,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import config as C
-from ..helpers import add_months
+from ..helpers import add_months, per_segment
 from .book import CHURNED, LOST, PAYING, SIGNED_UP, Book
 from .population import Conversion
 
@@ -82,7 +82,8 @@ def reactivate(rng: np.random.Generator, b: Book, m: int, period_start: np.ndarr
 def change_seats_and_plans(rng: np.random.Generator, b: Book, m: int, period_start: np.ndarray,
                            h: np.ndarray) -> np.ndarray:
     """Seat expansions (likelier when healthy), contractions and plan up- and downgrades at the period
-    start; annual contracts shrink or change plan only at renewal. Records expansion opportunities
+    start; annual contracts shrink or change plan only at renewal (expansions per segment,
+    C.EXPANSION_PER_MONTH). Records expansion opportunities
     (mid-market and enterprise) and won renewals. Ends pauses that are over; returns the customers
     running normally this period (paying, not in their first month, not paused)."""
     n, annual, tier = b.n, b.annual, b.tier
@@ -92,7 +93,7 @@ def change_seats_and_plans(rng: np.random.Generator, b: Book, m: int, period_sta
     running = active & (b.paid_month < m) & ~paused
     renewal = running & annual & ((m - b.term_start) % 12 == 0)
     can_shrink = running & (~annual | renewal)
-    expand = running & (rng.random(n) < 0.08 * h ** 2)
+    expand = running & (rng.random(n) < per_segment(b.segment, C.EXPANSION_PER_MONTH) * h ** 2)
     shrink = can_shrink & ~expand & (rng.random(n) < 0.07 * (1 - h) ** 2)
     up = can_shrink & (tier < 2) & (rng.random(n) < 0.015 * h)
     down = can_shrink & ~up & (tier > 0) & (rng.random(n) < 0.02 * (1 - h))
@@ -119,7 +120,7 @@ def start_pauses(rng: np.random.Generator, b: Book, m: int, period_start: np.nda
                  running: np.ndarray) -> np.ndarray:
     """A struggling monthly customer may pause billing for one to three periods. Returns who is paused
     this period."""
-    start = running & ~b.annual & ~b.pending & (rng.random(b.n) < 0.012 * (1 - h))
+    start = running & ~b.annual & ~b.pending & (rng.random(b.n) < C.PAUSE_PER_MONTH * (1 - h))
     idx = np.flatnonzero(start)
     length = rng.integers(1, 4, len(idx))
     b.paused_until[idx] = m + length
@@ -132,9 +133,16 @@ def decide_churn(rng: np.random.Generator, b: Book, m: int, period_start: np.nda
                  paused: np.ndarray, as_of_day: int) -> None:
     """Voluntary churn decisions, effective at the end of the paid period: monthly customers (not
     paused) churn at this month's hazard, annual ones decide in the last month of the term at the
-    hazard of the past year (a renewal lost, or still open if it closes after the as-of date)."""
+    hazard of the past year (a renewal lost, or still open if it closes after the as-of date).
+
+    Early-life churn: the hazard of a customer in its first months of paying (since the paid start or
+    the reactivation) is raised in place (C.EARLY_LIFE_BOOST), so the truth's hazard is the one used."""
     n, annual = b.n, b.annual
     active = b.state == PAYING
+    tenure = m - b.paid_month
+    young = np.flatnonzero(active & (tenure >= 0))
+    boost = 1 + C.EARLY_LIFE_BOOST * C.EARLY_LIFE_DECAY ** tenure[young].astype(float)
+    hazard[young, m] = np.minimum(hazard[young, m] * boost, 0.6)
     monthly_decide = active & ~annual & ~b.pending & ~paused & (rng.random(n) < hazard[:, m])
     lo = max(0, m - 11)
     p_term = 1 - (1 - hazard[:, lo:m + 1].mean(axis=1)) ** 12

@@ -16,10 +16,12 @@ from ..helpers import add_months, per_segment, sigmoid
 
 @dataclass(frozen=True)
 class Calendar:
-    """The window of whole months the data covers, ending the day before the as-of date."""
+    """The window of whole months the simulation covers: Scale.months before C.DEFAULT_AS_OF and
+    C.HORIZON_MONTHS after it, whatever the export's as-of date (the same world for every as-of)."""
 
-    as_of_month: np.datetime64
-    month_start: np.ndarray  # (M + 1,) day numbers; month_start[M] is the as-of date
+    as_of_month: np.datetime64  # the horizon's month (the name the month phases know it by)
+    month_start: np.ndarray  # (M + 1,) day numbers; month_start[M] is the horizon
+    n_history: int  # months before C.DEFAULT_AS_OF
 
     @property
     def n_months(self) -> int:
@@ -27,13 +29,16 @@ class Calendar:
 
     @property
     def as_of_day(self) -> int:
+        """The horizon: nothing is simulated on or after it (the month phases call it the as-of day)."""
         return int(self.month_start[-1])
 
 
-def calendar(as_of: str, n_months: int) -> Calendar:
-    as_of_month = np.datetime64(as_of, "M")
-    month_start = (as_of_month - n_months + np.arange(n_months + 1)).astype("datetime64[D]").astype(np.int64)
-    return Calendar(as_of_month, month_start)
+def calendar(n_history: int) -> Calendar:
+    """n_history months before C.DEFAULT_AS_OF, then C.HORIZON_MONTHS up to the horizon."""
+    n_months = n_history + C.HORIZON_MONTHS
+    end_month = np.datetime64(C.DEFAULT_AS_OF, "M") + C.HORIZON_MONTHS
+    month_start = (end_month - n_months + np.arange(n_months + 1)).astype("datetime64[D]").astype(np.int64)
+    return Calendar(end_month, month_start, n_history)
 
 
 @dataclass(frozen=True)
@@ -48,13 +53,19 @@ class Signups:
 
 def signups(rng: np.random.Generator, n: int, cal: Calendar) -> Signups:
     """Segment and currency of each customer; signups grow over time, and the launch month brings a
-    first wave of customers."""
-    n_months = cal.n_months
+    first wave of customers. `n` customers sign up before C.DEFAULT_AS_OF, and the months after it
+    (up to the horizon) continue the trend."""
+    n_months, n_hist = cal.n_months, cal.n_history
+    weights = 1.0 + 2.0 * np.arange(n_months) / n_hist
+    weights[0] += 0.08 * weights[:n_hist].sum()
+    n_after = int(round(n * weights[n_hist:].sum() / weights[:n_hist].sum()))
+    n_hist_draw = n
+    n = n_hist_draw + n_after
     segment = rng.choice(3, n, p=C.SEGMENT_SHARE)
     currency = rng.choice(3, n, p=C.CURRENCY_SHARE)
-    weights = 1.0 + 2.0 * np.arange(n_months) / n_months
-    weights[0] += 0.08 * weights.sum()
-    signup_month = np.sort(rng.choice(n_months, n, p=weights / weights.sum()))
+    signup_month = np.sort(np.concatenate([
+        rng.choice(n_hist, n_hist_draw, p=weights[:n_hist] / weights[:n_hist].sum()),
+        n_hist + rng.choice(n_months - n_hist, n_after, p=weights[n_hist:] / weights[n_hist:].sum())]))
     signup_day = cal.month_start[signup_month] + rng.integers(0, 28, n)
     return Signups(segment, currency, signup_month, signup_day)
 

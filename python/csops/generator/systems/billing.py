@@ -16,8 +16,9 @@ import pyarrow as pa
 
 from .. import config as C
 from .. import text as T
-from ..export import Export, RawTable
+from ..export import Export, RawTable, drop_repeats, versions
 from ..helpers import SECONDS_PER_DAY, add_months, dates, epoch
+from ..simulation.invoicing import is_net_terms
 from ..world import unit_amount_minor
 
 SYSTEM = "billing"
@@ -43,6 +44,12 @@ class InternalCustomers:
     created: np.ndarray  # epoch seconds; their subscription starts then too
 
 
+def anchor_seconds(ctx: Export) -> np.ndarray:
+    """The time of day (seconds) of each subscription's billing anchor: its creation time, which its
+    periods, items, pauses, invoices and charges keep (from a stream of its own)."""
+    return ctx.rng("billing:anchor_time").integers(0, 86_400, len(ctx.w.subs["customer"]))
+
+
 def emit(ctx: Export) -> Iterator[RawTable]:
     """The tables in TABLES order, from the system's one stream."""
     rng = ctx.rng(SYSTEM)
@@ -50,13 +57,52 @@ def emit(ctx: Export) -> Iterator[RawTable]:
     yield customers
     yield _plans(ctx, rng)
     sub_ids = T.ids("sub_", len(ctx.w.subs["customer"]) + len(tests.ids), 9, 12)
-    yield _subscriptions(ctx, rng, tests, sub_ids)
+    settle = _settlements(ctx, rng)
+    yield _subscriptions(ctx, rng, tests, sub_ids, settle)
     yield _subscription_items(ctx, rng, tests, sub_ids)
     yield _subscription_pauses(ctx, rng, sub_ids)
     inv_ids = T.ids("in_", len(ctx.w.invoices["customer"]), 11, 12)
-    yield _invoices(ctx, rng, sub_ids, inv_ids)
-    yield _payments(ctx, rng, inv_ids)
+    yield _invoices(ctx, rng, sub_ids, inv_ids, settle)
+    yield _payments(ctx, rng, inv_ids, settle.pay_at)
     yield _fx_rates(ctx, rng)
+
+
+@dataclass(frozen=True)
+class Settlements:
+    """When each payment attempt happened, and how each invoice ended (if it did before the horizon)."""
+
+    pay_at: np.ndarray  # epoch seconds of each payment attempt
+    overdue_from: np.ndarray  # per invoice: day it went past due (a failed first charge, or net terms
+    #                           passed unpaid), -1 if never
+    settled_at: np.ndarray  # per invoice: epoch seconds of the successful or last failed attempt, or of
+    #                         the write-off of an invoiced customer's unpaid invoice; -1 if open
+    paid: np.ndarray  # per invoice: settled by a successful attempt
+
+
+def _settlements(ctx: Export, rng: np.random.Generator) -> Settlements:
+    iv, p = ctx.w.invoices, ctx.w.payments
+    nv = len(iv["customer"])
+    sec = anchor_seconds(ctx)
+    pay_at = (p["day"] * SECONDS_PER_DAY + sec[iv["subscription"][p["invoice"]]]
+              + rng.integers(3_600, 20_000, len(p["invoice"])))
+    ok, att, inv = p["succeeded"], p["attempt"], p["invoice"]
+    settled_at = np.full(nv, -1, np.int64)
+    paid = np.zeros(nv, bool)
+    settled_at[inv[ok]] = pay_at[ok]
+    paid[inv[ok]] = True
+    dunned = ~ok & (att == 4)
+    settled_at[inv[dunned]] = pay_at[dunned]
+    # invoiced customers (net terms) are never charged: an unpaid invoice is written off
+    net = is_net_terms(ctx.w.segment[iv["customer"]], iv["annual"])
+    written_off = net & (iv["status"] == "uncollectible")
+    settled_at[written_off] = ((iv["day"][written_off] + C.WRITE_OFF_DAYS) * SECONDS_PER_DAY
+                               + sec[iv["subscription"][written_off]])
+    overdue_from = np.full(nv, -1, np.int64)
+    overdue_from[inv[(att == 1) & ~ok]] = iv["day"][inv[(att == 1) & ~ok]]
+    due = iv["day"] + C.NET_TERMS_DAYS
+    late = net & ((settled_at < 0) | (settled_at // SECONDS_PER_DAY > due))
+    overdue_from[late] = due[late]
+    return Settlements(pay_at, overdue_from, settled_at, paid)
 
 
 def _customers(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, InternalCustomers]:
@@ -85,11 +131,12 @@ def _customers(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, Interna
         "address_country": np.concatenate([e.country, np.full(n_test, "US", dtype=object)]),
         "created": epoch(created),
         "deleted": np.concatenate([np.zeros(n, bool), rng.random(n_test) < 0.3]),
-        "_loaded_at": ctx.loaded_at(rng, None, n + n_test),
+        "_loaded_at": ctx.loaded_at(rng, created),
     }
     ctx.identity("billing", "customers", cust_ids, np.concatenate([np.arange(n), np.full(n_test, -1)]),
                   np.concatenate([np.full(n, "customer", dtype=object), np.full(n_test, "internal", dtype=object)]))
-    return ctx.table("billing", "customers", cols), InternalCustomers(test_ids, created[n:])
+    return (ctx.table("billing", "customers", cols, refs=[("crm", "accounts", crm)]),
+            InternalCustomers(test_ids, created[n:]))
 
 
 def _plans(ctx: Export, rng: np.random.Generator) -> RawTable:
@@ -97,6 +144,7 @@ def _plans(ctx: Export, rng: np.random.Generator) -> RawTable:
     tier_i = np.array([C.PLAN_TIERS.index(p[0]) for p in PLAN_ROWS])
     cur_i = np.array([C.CURRENCIES.index(p[2]) for p in PLAN_ROWS])
     ann = np.array([p[1] == "year" for p in PLAN_ROWS])
+    created = np.full(len(PLAN_ROWS), (ctx.w.month_start[0] - 30) * SECONDS_PER_DAY)
     cols = {
         "id": PLAN_IDS,
         "product_name": np.asarray([f"{C.COMPANY_NAME} {t.capitalize()}" for t, _, _ in PLAN_ROWS], dtype=object),
@@ -105,131 +153,215 @@ def _plans(ctx: Export, rng: np.random.Generator) -> RawTable:
         "currency": np.asarray([p[2].lower() for p in PLAN_ROWS], dtype=object),
         "unit_amount": unit_amount_minor(tier_i, cur_i, ann),
         "active": np.ones(len(PLAN_ROWS), bool),
-        "created": epoch(np.full(len(PLAN_ROWS), (ctx.w.month_start[0] - 30) * SECONDS_PER_DAY)),
-        "_loaded_at": ctx.loaded_at(rng, None, len(PLAN_ROWS)),
+        "created": epoch(created),
+        "_loaded_at": ctx.loaded_at(rng, created),
     }
     return ctx.table("billing", "plans", cols, dup_rate=0)
 
 
-def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustomers, sub_ids: np.ndarray) -> RawTable:
-    """The simulated subscriptions as they stand at the as-of date (status, current period), plus one
-    free internal subscription per test customer."""
-    w, e = ctx.w, ctx.entities
-    s = w.subs
-    ns, n_test, test_ids = len(s["customer"]), len(tests.ids), tests.ids
-    trial_start = np.where(s["trial_end"] >= 0, s["created"], -1)
-    annual = s["annual"]
-    anchor = np.where(s["start"] >= 0, s["start"], s["created"])
-    last_day = np.where(s["ended"] >= 0, s["ended"] - 1, w.as_of - 1)
+def _covered(rec: np.ndarray, day: np.ndarray, iv_rec: np.ndarray, iv_start: np.ndarray,
+             iv_end: np.ndarray) -> np.ndarray:
+    """Whether day `day` of record `rec` falls in one of the intervals [iv_start, iv_end) of that record."""
+    if not len(iv_rec):
+        return np.zeros(len(rec), bool)
+    key = np.concatenate([iv_rec * 1_000_000 + iv_start, iv_rec * 1_000_000 + iv_end])
+    step = np.concatenate([np.ones(len(iv_rec), np.int64), -np.ones(len(iv_rec), np.int64)])
+    order = np.argsort(key, kind="stable")
+    key, depth = key[order], np.cumsum(step[order])
+    at = np.searchsorted(key, rec * 1_000_000 + day, side="right") - 1
+    return (at >= 0) & (depth[np.maximum(at, 0)] > 0)
+
+
+def _period(anchor: np.ndarray, annual: np.ndarray, last_day: np.ndarray) -> np.ndarray:
+    """The start of the billing period (monthly or yearly from `anchor`) that contains `last_day`."""
     months = ((last_day.astype("datetime64[D]").astype("datetime64[M]")
                - anchor.astype("datetime64[D]").astype("datetime64[M]")).astype(np.int64))
     months = np.maximum(months, 0)
     per_start = add_months(anchor, months)
     months = np.where(per_start > last_day, months - 1, months)
     months = np.where(annual, months // 12 * 12, months)
-    per_start = add_months(anchor, np.maximum(months, 0))
-    per_end = add_months(per_start, np.where(annual, 12, 1))
-    in_trial = (s["trial_end"] >= w.as_of) & (s["ended"] < 0)
-    status = np.select([s["ended"] >= 0, in_trial, s["paused"], s["past_due"]],
-                       ["canceled", "trialing", "paused", "past_due"], "active")
-    sec = rng.integers(0, 86_400, ns)
+    return add_months(anchor, np.maximum(months, 0))
+
+
+def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustomers, sub_ids: np.ndarray,
+                   settle: Settlements) -> RawTable:
+    """The version log of the simulated subscriptions: a row when one is created and one each time
+    its state changes (the trial ends, a period starts, an invoice goes past due or is paid, a pause
+    starts or ends, the customer cancels, it ends); plus one free internal subscription per test customer."""
+    w, e = ctx.w, ctx.entities
+    s = w.subs
+    ns, n_test, test_ids = len(s["customer"]), len(tests.ids), tests.ids
+    annual, start, ended = s["annual"], s["start"], s["ended"]
+    sec = anchor_seconds(ctx)
+    # when the state can change: created, trial end, each period start, cancellation, end, past due, pauses
+    iv = w.invoices
+    pd = np.flatnonzero((settle.overdue_from >= 0) & (settle.overdue_from < w.horizon))
+    pd_start = settle.overdue_from[pd]
+    pd_end = np.where(settle.settled_at[pd] >= 0, settle.settled_at[pd] // SECONDS_PER_DAY, w.horizon)
+    ps = w.pauses
+    limit = np.where(ended >= 0, ended, w.horizon)
+    step = np.where(annual, 12, 1)
+    running = start >= 0
+    n_periods = np.where(running, _months_between(np.maximum(start, 0), limit) // step + 1, 0)
+    p_rec = np.repeat(np.arange(ns), n_periods)
+    p_j = np.arange(len(p_rec)) - np.repeat(np.cumsum(n_periods) - n_periods, n_periods)
+    p_day = add_months(start[p_rec], p_j * step[p_rec]) if len(p_rec) else np.zeros(0, np.int64)
+    p_day = np.where(p_day < limit[p_rec], p_day, -1)
+    rec, day = versions([
+        (np.arange(ns), s["created"]), (np.arange(ns), s["trial_end"]), (np.arange(ns), ended),
+        (np.arange(ns), s["canceled"]), (p_rec, p_day),
+        (iv["subscription"][pd], pd_start), (iv["subscription"][pd], np.where(pd_end < w.horizon, pd_end, -1)),
+        (ps["subscription"], ps["start"]), (ps["subscription"], np.where(ps["end"] < w.horizon, ps["end"], -1)),
+    ])
+    # the state after each change
+    is_ended = (ended[rec] >= 0) & (day >= ended[rec])
+    in_trial = (s["trial_end"][rec] >= 0) & (day < s["trial_end"][rec])
+    paused = _covered(rec, day, ps["subscription"], ps["start"], ps["end"])
+    past_due = _covered(rec, day, iv["subscription"][pd], pd_start, pd_end)
+    status = np.select([is_ended, in_trial, paused, past_due], ["canceled", "trialing", "paused", "past_due"],
+                       "active").astype(object)
+    last_day = np.minimum(day, np.where(ended[rec] >= 0, ended[rec] - 1, day))
+    per_start = _period(np.where(running[rec], start[rec], s["created"][rec]), annual[rec], last_day)
+    per_end = add_months(per_start, np.where(annual[rec], 12, 1))
+    trial_period = (s["trial_end"][rec] >= 0) & ((day < s["trial_end"][rec]) | ~running[rec])
+    per_start = np.where(trial_period, s["created"][rec], per_start)
+    per_end = np.where(trial_period, s["trial_end"][rec], per_end)
+    canceled = (s["canceled"][rec] >= 0) & (day >= s["canceled"][rec])
+    keep = drop_repeats(rec, [status, per_start, per_end, canceled, is_ended])
+    rec, day, status, per_start, per_end, canceled, is_ended = (
+        rec[keep], day[keep], status[keep], per_start[keep], per_end[keep], canceled[keep], is_ended[keep])
+    trial_start = np.where(s["trial_end"] >= 0, s["created"], -1)
+    changed = np.concatenate([day * SECONDS_PER_DAY + sec[rec], tests.created])
     cols = {
-        "id": sub_ids,
-        "customer_id": np.concatenate([e.billing_id[s["customer"]], test_ids]),
+        "id": sub_ids[np.concatenate([rec, ns + np.arange(n_test)])],
+        "customer_id": np.concatenate([e.billing_id[s["customer"][rec]], test_ids]),
         "status": np.concatenate([status, np.full(n_test, "active", dtype=object)]),
-        "currency": np.char.lower(np.concatenate([np.array(C.CURRENCIES)[s["currency"]],
+        "currency": np.char.lower(np.concatenate([np.array(C.CURRENCIES)[s["currency"][rec]],
                                                   np.full(n_test, "USD")]).astype(str)),
-        "created": epoch(np.concatenate([s["created"] * SECONDS_PER_DAY + sec, tests.created])),
-        "start_date": epoch(np.concatenate([np.where(s["start"] >= 0, s["start"] * SECONDS_PER_DAY, -1),
+        "created": epoch(np.concatenate([s["created"][rec] * SECONDS_PER_DAY + sec[rec], tests.created])),
+        "start_date": epoch(np.concatenate([np.where(start[rec] >= 0, start[rec] * SECONDS_PER_DAY + sec[rec], -1),
                                             tests.created])),
-        "trial_start": epoch(np.concatenate([np.where(trial_start >= 0, trial_start * SECONDS_PER_DAY + sec,
-                                                      -1), np.full(n_test, -1)])),
-        "trial_end": epoch(np.concatenate([np.where(s["trial_end"] >= 0, s["trial_end"] * SECONDS_PER_DAY,
-                                                    -1), np.full(n_test, -1)])),
-        "current_period_start": epoch(np.concatenate([per_start * SECONDS_PER_DAY, tests.created])),
-        "current_period_end": epoch(np.concatenate([per_end * SECONDS_PER_DAY, tests.created + 30 * 86_400])),
-        "cancel_at_period_end": np.concatenate([(s["canceled"] >= 0) & (s["ended"] < 0), np.zeros(n_test, bool)]),
-        "canceled_at": epoch(np.concatenate([np.where(s["canceled"] >= 0, s["canceled"] * SECONDS_PER_DAY
-                                                      + sec, -1), np.full(n_test, -1)])),
-        "ended_at": epoch(np.concatenate([np.where(s["ended"] >= 0, s["ended"] * SECONDS_PER_DAY, -1),
+        "trial_start": epoch(np.concatenate([np.where(trial_start[rec] >= 0,
+                                                      trial_start[rec] * SECONDS_PER_DAY + sec[rec], -1),
+                                             np.full(n_test, -1)])),
+        "trial_end": epoch(np.concatenate([np.where(s["trial_end"][rec] >= 0,
+                                                    s["trial_end"][rec] * SECONDS_PER_DAY + sec[rec], -1),
+                                           np.full(n_test, -1)])),
+        "current_period_start": epoch(np.concatenate([per_start * SECONDS_PER_DAY + sec[rec], tests.created])),
+        "current_period_end": epoch(np.concatenate([per_end * SECONDS_PER_DAY + sec[rec],
+                                                    tests.created + 30 * 86_400])),
+        "cancel_at_period_end": np.concatenate([canceled & ~is_ended, np.zeros(n_test, bool)]),
+        "canceled_at": epoch(np.concatenate([np.where(canceled, s["canceled"][rec] * SECONDS_PER_DAY + sec[rec], -1),
+                                             np.full(n_test, -1)])),
+        "ended_at": epoch(np.concatenate([np.where(is_ended, ended[rec] * SECONDS_PER_DAY + sec[rec], -1),
                                           np.full(n_test, -1)])),
-        "_loaded_at": ctx.loaded_at(rng, None, ns + n_test),
+        "_loaded_at": ctx.loaded_at(rng, changed),
     }
-    return ctx.table("billing", "subscriptions", cols)
+    return ctx.table("billing", "subscriptions", cols, record=np.concatenate([rec, ns + np.arange(n_test)]),
+                     changed=changed, refs=[("billing", "customers", cols["customer_id"])])
+
+
+def _months_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whole calendar months from day a to day b (b's month minus a's month)."""
+    return (b.astype("datetime64[D]").astype("datetime64[M]")
+            - a.astype("datetime64[D]").astype("datetime64[M]")).astype(np.int64)
 
 
 def _subscription_items(ctx: Export, rng: np.random.Generator, tests: InternalCustomers,
                         sub_ids: np.ndarray) -> RawTable:
-    """One row per period of constant plan, seats and discount; the test subscriptions' items are free."""
+    """One item per period of constant plan, seats and discount, as a version log: a row when it starts
+    and one when it ends; the test subscriptions' items are free."""
     ns, n_test = len(ctx.w.subs["customer"]), len(tests.ids)
     it = ctx.w.items
     ni = len(it["customer"])
     item_ids = T.ids("si_", ni + n_test, 10, 12)
-    disc_end = np.where(it["discount_pct"] > 0, it["discount_end"] * SECONDS_PER_DAY, -1)
+    sec = anchor_seconds(ctx)[it["subscription"]]
+    rec, day = versions([(np.arange(ni), it["start"]), (np.arange(ni), it["end"])])
+    ended = (it["end"][rec] >= 0) & (day >= it["end"][rec])
+    disc_end = np.where(it["discount_pct"] > 0, it["discount_end"] * SECONDS_PER_DAY + sec, -1)[rec]
+    changed = np.concatenate([day * SECONDS_PER_DAY + sec[rec], tests.created])
     cols = {
-        "id": item_ids,
-        "subscription_id": np.concatenate([sub_ids[it["subscription"]], sub_ids[ns:]]),
-        "plan_id": np.concatenate([plan_id(it["tier"], it["annual"], it["currency"]),
+        "id": item_ids[np.concatenate([rec, ni + np.arange(n_test)])],
+        "subscription_id": np.concatenate([sub_ids[it["subscription"][rec]], sub_ids[ns:]]),
+        "plan_id": np.concatenate([plan_id(it["tier"][rec], it["annual"][rec], it["currency"][rec]),
                                    np.full(n_test, PLAN_IDS[6], dtype=object)]),
-        "quantity": np.concatenate([it["quantity"], np.ones(n_test, np.int64)]),
-        "unit_amount": np.concatenate([it["unit_amount"], np.full(n_test, 3500)]),
-        "discount_percent": pa.array(np.concatenate([it["discount_pct"], np.full(n_test, 100)]).astype(float),
-                                     mask=np.concatenate([it["discount_pct"] <= 0, np.zeros(n_test, bool)])),
+        "quantity": np.concatenate([it["quantity"][rec], np.ones(n_test, np.int64)]),
+        "unit_amount": np.concatenate([it["unit_amount"][rec], np.full(n_test, 3500)]),
+        # test subscriptions are on a real plan at list price (excluding internal accounts matters)
+        "discount_percent": pa.array(np.concatenate([it["discount_pct"][rec], np.zeros(n_test)]).astype(float),
+                                     mask=np.concatenate([it["discount_pct"][rec] <= 0, np.ones(n_test, bool)])),
         "discount_end": epoch(np.concatenate([disc_end, np.full(n_test, -1)])),
-        "started_at": epoch(np.concatenate([it["start"] * SECONDS_PER_DAY, tests.created])),
-        "ended_at": epoch(np.concatenate([np.where(it["end"] >= 0, it["end"] * SECONDS_PER_DAY, -1),
+        "started_at": epoch(np.concatenate([it["start"][rec] * SECONDS_PER_DAY + sec[rec], tests.created])),
+        "ended_at": epoch(np.concatenate([np.where(ended, it["end"][rec] * SECONDS_PER_DAY + sec[rec], -1),
                                           np.full(n_test, -1)])),
-        "_loaded_at": ctx.loaded_at(rng, None, ni + n_test),
+        "_loaded_at": ctx.loaded_at(rng, changed),
     }
-    return ctx.table("billing", "subscription_items", cols)
+    return ctx.table("billing", "subscription_items", cols, record=np.concatenate([rec, ni + np.arange(n_test)]),
+                     changed=changed, refs=[("billing", "subscriptions", cols["subscription_id"]),
+                                            ("billing", "plans", cols["plan_id"])])
 
 
 def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray) -> RawTable:
     """Billing stops between paused_at and resumes_at (a scheduled date, possibly ahead)."""
     ps = ctx.w.pauses
     npz = len(ps["subscription"])
-    paused_at = ps["start"] * SECONDS_PER_DAY
+    sec = anchor_seconds(ctx)[ps["subscription"]]
+    paused_at = ps["start"] * SECONDS_PER_DAY + sec
     cols = {
         "id": T.ids("pause_", npz, 18, 12),
         "subscription_id": sub_ids[ps["subscription"]],
         "paused_at": epoch(paused_at),
-        "resumes_at": epoch(ps["end"] * SECONDS_PER_DAY),
-        "_loaded_at": ctx.loaded_at(rng, paused_at - rng.integers(86_400, 10 * 86_400, npz), npz),
+        "resumes_at": epoch(ps["end"] * SECONDS_PER_DAY + sec),
+        "_loaded_at": ctx.loaded_at(rng, paused_at - rng.integers(86_400, 10 * 86_400, npz)),
     }
-    return ctx.table("billing", "subscription_pauses", cols)
+    return ctx.table("billing", "subscription_pauses", cols,
+                     refs=[("billing", "subscriptions", cols["subscription_id"])])
 
 
-def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_ids: np.ndarray) -> RawTable:
-    """The simulated invoices; enterprise annual invoices are due in 30 days, the others at once."""
+def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_ids: np.ndarray,
+              settle: Settlements) -> RawTable:
+    """The simulated invoices as a version log: open when issued, then paid at the successful payment
+    attempt, or uncollectible at the last failed retry or (invoiced customers) the write-off; still
+    open when neither happened yet. Invoiced customers (enterprise annual) are due in C.NET_TERMS_DAYS
+    days, card payers at once."""
     w, e = ctx.w, ctx.entities
     iv = w.invoices
     nv = len(iv["customer"])
-    inv_created = iv["day"] * SECONDS_PER_DAY + rng.integers(0, 3_600, nv)
-    net_terms = (w.segment[iv["customer"]] == 2) & iv["annual"]
-    paid = iv["status"] == "paid"
+    sec = anchor_seconds(ctx)[iv["subscription"]]
+    inv_created = iv["day"] * SECONDS_PER_DAY + sec + rng.integers(0, 3_600, nv)
+    net_terms = is_net_terms(w.segment[iv["customer"]], iv["annual"])
+    settled = settle.settled_at >= 0
+    rec = np.concatenate([np.arange(nv), np.flatnonzero(settled)])
+    final = np.concatenate([np.zeros(nv, bool), np.ones(settled.sum(), bool)])
+    order = np.lexsort((final, rec))
+    rec, final = rec[order], final[order]
+    paid = final & settle.paid[rec]
+    status = np.where(final, np.where(paid, "paid", "uncollectible"), "open")
+    changed = np.where(final, settle.settled_at[rec], inv_created[rec])
     cols = {
-        "id": inv_ids,
-        "customer_id": e.billing_id[iv["customer"]],
-        "subscription_id": sub_ids[iv["subscription"]],
-        "status": iv["status"],
-        "created": epoch(inv_created),
-        "due_date": epoch(inv_created + np.where(net_terms, 30, 0) * 86_400),
-        "period_start": epoch(iv["period_start"] * SECONDS_PER_DAY),
-        "period_end": epoch(iv["period_end"] * SECONDS_PER_DAY),
-        "amount_due": iv["amount"],
-        "amount_paid": np.where(paid, iv["amount"], 0),
-        "currency": np.char.lower(np.array(C.CURRENCIES)[iv["currency"]]),
-        "_loaded_at": ctx.loaded_at(rng, inv_created + np.where(paid, 86_400 * 3, 0), nv),
+        "id": inv_ids[rec],
+        "customer_id": e.billing_id[iv["customer"][rec]],
+        "subscription_id": sub_ids[iv["subscription"][rec]],
+        "status": status,
+        "created": epoch(inv_created[rec]),
+        "due_date": epoch(inv_created[rec] + np.where(net_terms[rec], C.NET_TERMS_DAYS, 0) * 86_400),
+        "period_start": epoch(iv["period_start"][rec] * SECONDS_PER_DAY + sec[rec]),
+        "period_end": epoch(iv["period_end"][rec] * SECONDS_PER_DAY + sec[rec]),
+        "amount_due": iv["amount"][rec],
+        "amount_paid": np.where(paid, iv["amount"][rec], 0),
+        "currency": np.char.lower(np.array(C.CURRENCIES)[iv["currency"][rec]]),
+        "_loaded_at": ctx.loaded_at(rng, changed),
     }
-    return ctx.table("billing", "invoices", cols)
+    return ctx.table("billing", "invoices", cols, record=rec, changed=changed,
+                     refs=[("billing", "customers", cols["customer_id"]),
+                           ("billing", "subscriptions", cols["subscription_id"])])
 
 
-def _payments(ctx: Export, rng: np.random.Generator, inv_ids: np.ndarray) -> RawTable:
+def _payments(ctx: Export, rng: np.random.Generator, inv_ids: np.ndarray, pay_at: np.ndarray) -> RawTable:
     """Every payment attempt (charge), failed ones with a failure code."""
     e = ctx.entities
     p = ctx.w.payments
     npay = len(p["invoice"])
-    pay_at = p["day"] * SECONDS_PER_DAY + rng.integers(3_600, 20_000, npay)
     fail_code = np.where(p["succeeded"], None,
                          T.pick(rng, ("card_declined", "insufficient_funds", "expired_card",
                                       "processing_error"), npay, p=(0.5, 0.3, 0.15, 0.05)))
@@ -243,15 +375,15 @@ def _payments(ctx: Export, rng: np.random.Generator, inv_ids: np.ndarray) -> Raw
         "status": np.where(p["succeeded"], "succeeded", "failed"),
         "failure_code": fail_code,
         "attempt_count": p["attempt"],
-        "_loaded_at": ctx.loaded_at(rng, pay_at, npay),
+        "_loaded_at": ctx.loaded_at(rng, pay_at),
     }
-    return ctx.table("billing", "payments", cols)
+    return ctx.table("billing", "payments", cols, refs=[("billing", "invoices", cols["invoice_id"])])
 
 
 def _fx_rates(ctx: Export, rng: np.random.Generator) -> RawTable:
     """Daily USD rates from a month before the window: a gentle random walk around the start rates."""
     w = ctx.w
-    days = np.arange(w.month_start[0] - 31, w.as_of)
+    days = np.arange(w.month_start[0] - 31, w.horizon)
     nd = len(days)
     rows_cur, rows_day, rows_rate = [], [], []
     for c in C.CURRENCIES:
@@ -265,6 +397,6 @@ def _fx_rates(ctx: Export, rng: np.random.Generator) -> RawTable:
         "base_currency": np.full(len(fx_day), "USD", dtype=object),
         "quote_currency": np.concatenate(rows_cur),
         "rate": np.concatenate(rows_rate),
-        "_loaded_at": ctx.loaded_at(rng, (fx_day + 1) * SECONDS_PER_DAY, len(fx_day)),
+        "_loaded_at": ctx.loaded_at(rng, (fx_day + 1) * SECONDS_PER_DAY),
     }
     return ctx.table("billing", "fx_rates", cols, dup_rate=0)

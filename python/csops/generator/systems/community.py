@@ -1,7 +1,9 @@
 """The community (Discourse/Bevy-like): members, posts and webinar attendance.
 
-Healthier customers' people join, post and attend more; a quarter of the members are people with
-no customer behind them (students, partners, prospects with a personal mailbox).
+Customers' people join more when the customer is healthy at signup, and post and attend more in the
+months it is healthy (never its later health); they stop once it is no longer a customer. A quarter of
+the members are people with no customer behind them (students, partners, prospects with a personal
+mailbox).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class Members:
 
     ids: np.ndarray
     joined: np.ndarray  # epoch seconds
-    health: np.ndarray  # the mean latent health of the member's customer (0.5 without one)
+    customer: np.ndarray  # the member's customer, -1 without one
 
 
 def emit(ctx: Export) -> Iterator[RawTable]:
@@ -43,9 +45,10 @@ def _members(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, Members]:
     """Customers' people (more of them when the customer is healthy) and people with no customer."""
     w, e = ctx.w, ctx.entities
     n = w.n
-    mean_h = w.health.mean(axis=1)
+    signup_month = np.searchsorted(w.month_start, w.signup_day, side="right") - 1
+    h0 = w.health[np.arange(n), signup_month]  # known when they sign up: no later health
     k = np.minimum(e.n_contacts, 10)
-    joins = rng.binomial(k, np.clip(0.05 + 0.3 * mean_h, 0, 1))
+    joins = rng.binomial(k, np.clip(0.05 + 0.3 * h0, 0, 1))
     who = np.repeat(np.arange(n), joins)
     j = np.arange(len(who)) - np.repeat(np.cumsum(joins) - joins, joins)
     first, last, email = ctx.person(who, j, rng)
@@ -60,31 +63,54 @@ def _members(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, Members]:
     last = np.concatenate([last, ol])
     nm = len(email)
     joined = np.where(who_all >= 0, w.paid_start_day[np.maximum(who_all, 0)] + rng.integers(5, 200, nm),
-                      w.month_start[0] + rng.integers(0, w.as_of - w.month_start[0], nm))
-    joined = np.minimum(joined, w.as_of - 1) * SECONDS_PER_DAY + rng.integers(0, 86_400, nm)
+                      w.month_start[0] + rng.integers(0, w.horizon - w.month_start[0], nm))
+    joined = joined * SECONDS_PER_DAY + rng.integers(0, 86_400, nm)
     member_ids = np.arange(nm, dtype=np.int64) + 501
     cols = {
         "id": member_ids,
         "email": T.messy_email(rng, email, C.FLAW_RATES["messy_email"]),
         "display_name": T.join(first, "_", np.char.upper(np.char.ljust(last.astype(str), 1).astype(str))),
         "joined_at": ts(joined),
-        "_loaded_at": ctx.loaded_at(rng, None, nm),
+        "_loaded_at": ctx.loaded_at(rng, joined),
     }
     ctx.identity("community", "members", member_ids, who_all,
                   np.where(who_all >= 0, "customer", "unknown"))
-    hm = np.where(who_all >= 0, mean_h[np.maximum(who_all, 0)], 0.5)
-    return ctx.table("community", "members", cols), Members(member_ids, joined, hm)
+    return ctx.table("community", "members", cols), Members(member_ids, joined, who_all)
+
+
+def _month_health(ctx: Export, customer: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(health, live, until) per member and month: the latent health of the member's customer that
+    month, whether it was a customer when the month began, and when that ended within the month
+    (epoch seconds: the churn, else the month's end). Members with no customer: 0.5, always, month end."""
+    w = ctx.w
+    c = np.maximum(customer, 0)
+    mine = (customer >= 0)[:, None]
+    was_live = np.zeros_like(w.active_by_month)
+    was_live[:, 1:] = w.active_by_month[:, :-1]
+    until = np.tile(w.month_start[1:] * SECONDS_PER_DAY, (w.n, 1)).astype(np.float64)
+    ch_month = np.searchsorted(w.month_start, w.churns["day"], side="right") - 1
+    np.minimum.at(until, (w.churns["customer"], ch_month), w.churns["day"] * SECONDS_PER_DAY)
+    return (np.where(mine, w.health[c], 0.5), np.where(mine, was_live[c], True),
+            np.where(mine, until[c], w.month_start[None, 1:] * SECONDS_PER_DAY))
 
 
 def _posts(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
-    """Healthier members post more."""
-    member_ids, joined, hm = members.ids, members.joined, members.health
-    months_left = np.maximum(1, (ctx.as_of_s - joined) / (30 * 86_400))
-    n_posts = rng.poisson(0.15 * months_left * (0.3 + hm))
-    p_who = np.repeat(np.arange(len(member_ids)), n_posts)
+    """Members post a few times a year, more while their customer is healthy that month; only in months
+    their customer was a customer when the month began, and never after it churns. Drawn month by month."""
+    w = ctx.w
+    member_ids, joined = members.ids, members.joined
+    health, live, until = _month_health(ctx, members.customer)
+    start_s = w.month_start[:-1] * SECONDS_PER_DAY
+    end_s = w.month_start[1:] * SECONDS_PER_DAY
+    lo = np.maximum(start_s[None, :], joined[:, None])
+    share = np.clip((until - lo) / (end_s - start_s)[None, :], 0, 1)  # of the month as a member and customer
+    n_posts = rng.poisson((0.15 * (0.3 + health) * share * live).T).T  # month by month: prefix-stable
+    flat = n_posts.ravel()
+    cell = np.repeat(np.arange(len(flat)), flat)
+    p_who, p_mon = cell // w.months, cell % w.months
     npo = len(p_who)
-    posted = joined[p_who] + rng.random(npo) * (ctx.as_of_s - joined[p_who])
-    posted = np.floor(posted)
+    start = lo[p_who, p_mon]
+    posted = np.floor(start + rng.random(npo) * (until[p_who, p_mon] - start))
     ptype = T.pick(rng, ("question", "answer", "idea", "discussion"), npo, p=(0.4, 0.3, 0.15, 0.15))
     cols = {
         "id": np.arange(npo, dtype=np.int64) + 90_001,
@@ -93,21 +119,23 @@ def _posts(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
         "title": T.join(np.char.capitalize(ptype.astype(str)), ": ",
                         T.pick(rng, [f[1] for f in FEATURES], npo)),
         "posted_at": ts(posted),
-        "_loaded_at": ctx.loaded_at(rng, posted, npo),
+        "_loaded_at": ctx.loaded_at(rng, posted),
     }
-    return ctx.table("community", "posts", cols)
+    return ctx.table("community", "posts", cols, refs=[("community", "members", cols["member_id"])])
 
 
 def _event_attendance(ctx: Export, rng: np.random.Generator, members: Members) -> RawTable:
-    """A monthly webinar; registrants attend more often when healthy."""
+    """A monthly webinar for members whose customer was a customer when the month began; registrants
+    attend more often when their customer is healthy that month."""
     w = ctx.w
-    member_ids, joined, hm = members.ids, members.joined, members.health
+    member_ids, joined = members.ids, members.joined
+    health, live, _ = _month_health(ctx, members.customer)
     nm = len(member_ids)
     parts = []
     for m in range(w.months):
         ev_day = w.month_start[m] + 14
         member_ok = joined < ev_day * SECONDS_PER_DAY
-        reg = np.flatnonzero(member_ok & (rng.random(nm) < 0.08))
+        reg = np.flatnonzero(member_ok & (rng.random(nm) < 0.08) & live[:, m])
         parts.append((reg, np.full(len(reg), m)))
     r_who = np.concatenate([p[0] for p in parts])
     r_mon = np.concatenate([p[1] for p in parts])
@@ -115,7 +143,7 @@ def _event_attendance(ctx: Export, rng: np.random.Generator, members: Members) -
     ev_day = w.month_start[r_mon] + 14
     registered = (ev_day - rng.integers(1, 20, nr)) * SECONDS_PER_DAY + rng.integers(0, 86_400, nr)
     registered = np.maximum(registered, joined[r_who])
-    attended = (rng.random(nr) < 0.3 + 0.5 * hm[r_who]) & (ev_day < w.as_of)
+    attended = rng.random(nr) < 0.3 + 0.5 * health[r_who, r_mon]
     label = np.datetime_as_string(w.month_start[r_mon].astype("datetime64[D]"), unit="M")
     cols = {
         "id": np.arange(nr, dtype=np.int64) + 700_001,
@@ -124,6 +152,7 @@ def _event_attendance(ctx: Export, rng: np.random.Generator, members: Members) -
         "event_date": dates(ev_day),
         "registered_at": ts(registered),
         "attended": attended,
-        "_loaded_at": ctx.loaded_at(rng, ev_day * SECONDS_PER_DAY, nr),
+        # the attendance list is exported once the webinar is over
+        "_loaded_at": ctx.loaded_at(rng, ev_day * SECONDS_PER_DAY + 20 * 3600),
     }
-    return ctx.table("community", "event_attendance", cols)
+    return ctx.table("community", "event_attendance", cols, refs=[("community", "members", cols["member_id"])])

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from .. import config as C
 from .. import text as T
-from ..export import Export, RawTable
+from ..export import Export, RawTable, versions
 from ..helpers import SECONDS_PER_DAY, dates, nullable_iso
 
 SYSTEM = "crm"
@@ -37,14 +37,16 @@ class CrmAccounts:
     duplicate_of: np.ndarray  # the customer each duplicate belongs to
     prospect_ids: np.ndarray
     prospect_domain: np.ndarray
+    prospect_created: np.ndarray  # day number each prospect's account was created
     test_ids: np.ndarray  # internal test accounts
 
 
 def emit(ctx: Export) -> Iterator[RawTable]:
     """accounts (publishing ctx.crm), users, contacts and opportunities, from the system's one stream."""
     rng = ctx.rng(SYSTEM)
+    users = _users(ctx, rng)  # first: the accounts' owners are loaded before them
     yield _accounts(ctx, rng)
-    yield _users(ctx, rng)
+    yield users
     yield _contacts(ctx, rng)
     yield _opportunities(ctx, rng)
 
@@ -64,7 +66,7 @@ def _accounts(ctx: Export, rng: np.random.Generator) -> RawTable:
     # duplicate accounts created by sales for an existing customer
     dups = np.flatnonzero(rng.random(n) < C.FLAW_RATES["crm_duplicate_account"])
     n_prospects = e.n_prospects
-    n_test = max(2, int(round(C.FLAW_RATES["test_account"] * n)))
+    n_test = max(2, int(round(C.FLAW_RATES["test_account"] * w.scale.customers)))
     p_name, p_slug = e.prospect_name, e.prospect_slug
 
     groups = {
@@ -84,52 +86,79 @@ def _accounts(ctx: Export, rng: np.random.Generator) -> RawTable:
     domains = np.concatenate([v[2] for v in groups.values()])
     total = len(who)
     acct_id = np.concatenate([e.crm_id, T.ids("0015e0001", total - n, 5, 9, upper=True)])
+    known = who >= 0
+    w_idx = np.maximum(who, 0)
+    created_day = np.where(known, w.signup_day[w_idx] - rng.integers(10, 120, total),
+                           w.month_start[0] + rng.integers(0, w.horizon - w.month_start[0], total))
+    created_day = np.where(kinds == "duplicate_account",
+                           np.minimum(w.signup_day[w_idx] + rng.integers(30, 400, total), w.horizon - 1),
+                           created_day)
     ctx.crm = CrmAccounts(
         child_ids=acct_id[n:n + len(child_parent)], child_parent=child_parent,
         child_domain=domains[n:n + len(child_parent)], duplicate_ids=acct_id[kinds == "duplicate_account"],
         duplicate_of=dups, prospect_ids=acct_id[kinds == "prospect"], prospect_domain=domains[kinds == "prospect"],
-        test_ids=acct_id[kinds == "internal"])
-    known = who >= 0
-    w_idx = np.maximum(who, 0)
-    created_day = np.where(known, w.signup_day[w_idx] - rng.integers(10, 120, total),
-                           w.month_start[0] + rng.integers(0, w.as_of - w.month_start[0], total))
-    created_day = np.where(kinds == "duplicate_account",
-                           np.minimum(w.signup_day[w_idx] + rng.integers(30, 400, total), w.as_of - 1),
+        prospect_created=created_day[kinds == "prospect"], test_ids=acct_id[kinds == "internal"])
+    # internal test accounts are set up in the first months of the window
+    created_day = np.where(kinds == "internal", w.month_start[0] + np.arange(total) % 300, created_day)
+    created_day = np.where(kinds == "child_account", np.maximum(created_day, created_day[np.maximum(who, 0)] + 1),
                            created_day)
     created_s = created_day * SECONDS_PER_DAY + rng.integers(8 * 3600, 20 * 3600, total)
     offsets = np.where(known, e.offset[w_idx], -300)
-    modified_s = created_s + (ctx.as_of_s - created_s) * rng.uniform(0, 1, total)
     parent = np.full(total, None, dtype=object)
     is_child = kinds == "child_account"
     parent[is_child] = e.crm_id[child_parent]
     seg_label = np.asarray([SEGMENT_LABEL[s] for s in seg], dtype=object)[w_idx]
     seg_label = np.where(kinds == "prospect", T.pick(rng, list(SEGMENT_LABEL.values()), total), seg_label)
     seg_label = np.where(kinds == "internal", None, seg_label)
-    owner = np.where(known & (kinds != "duplicate_account"), e.owner[w_idx], None)
-    acct_type = np.select([kinds == "prospect", kinds == "internal"], ["Prospect", "Other"], "Customer")
     industry = np.where(known, e.industry[w_idx], T.pick(rng, T.INDUSTRIES, total))
     employees = np.where(known, e.employees[w_idx], rng.integers(5, 3000, total)).astype(object)
+    website = T.messy_domain(rng, domains, C.FLAW_RATES["messy_domain"])
+    industry = T.with_nulls(rng, industry, C.FLAW_RATES["null_industry"])
+    employees = pa.array(T.with_nulls(rng, employees, C.FLAW_RATES["null_employee_count"]), type=pa.int64())
+    deleted = rng.random(total) < C.FLAW_RATES["crm_account_soft_deleted"]
+    # The account's history: a customer's (and its subsidiaries') account is a prospect owned by an
+    # account executive until the customer signs up, then a customer owned by its CSM; a soft
+    # deletion comes a while after creation.
+    handed_over = known & (kinds != "duplicate_account")
+    signup = np.where(handed_over, w.signup_day[w_idx], -1)
+    deleted_day = np.where(deleted, created_day + rng.integers(1, 90, total), -1)
+    ae = e.user_ids[len(e.csm_segments) + 3 + np.arange(total) % 5]
+    change_sec = rng.integers(8 * 3600, 20 * 3600, total)
+    rec, day = versions([(np.arange(total), created_day), (np.arange(total), signup),
+                         (np.arange(total), deleted_day)])
+    customer_now = ~handed_over[rec] | (day >= signup[rec])
+    acct_type = np.select([kinds[rec] == "prospect", kinds[rec] == "internal", ~customer_now],
+                          ["Prospect", "Other", "Prospect"], "Customer")
+    owner = np.where(handed_over[rec], np.where(customer_now, e.owner[w_idx[rec]], ae[rec]), None)
+    changed = np.where(day == created_day[rec], created_s[rec], day * SECONDS_PER_DAY + change_sec[rec])
     cols = {
-        "id": acct_id,
-        "name": names,
-        "website": T.messy_domain(rng, domains, C.FLAW_RATES["messy_domain"]),
+        "id": acct_id[rec],
+        "name": names[rec],
+        "website": website[rec],
         "type": acct_type,
-        "industry": T.with_nulls(rng, industry, C.FLAW_RATES["null_industry"]),
-        "segment__c": seg_label,
-        "number_of_employees": pa.array(T.with_nulls(rng, employees, C.FLAW_RATES["null_employee_count"]),
-                                        type=pa.int64()),
-        "billing_country": np.where(known, e.country[w_idx], "US"),
-        "currency_iso_code": np.where(known, e.currency_code[w_idx], "USD"),
+        "industry": industry[rec],
+        "segment__c": seg_label[rec],
+        "number_of_employees": employees.take(pa.array(rec)),
+        "billing_country": np.where(known, e.country[w_idx], "US")[rec],
+        "currency_iso_code": np.where(known, e.currency_code[w_idx], "USD")[rec],
         "owner_id": owner,
-        "parent_id": parent,
-        "created_date": nullable_iso(created_s, offsets),
-        "last_modified_date": nullable_iso(modified_s.astype(np.int64), offsets),
-        "is_deleted": rng.random(total) < C.FLAW_RATES["crm_account_soft_deleted"],
-        "_loaded_at": ctx.loaded_at(rng, None, total),
+        "parent_id": parent[rec],
+        "created_date": nullable_iso(created_s[rec], offsets[rec]),
+        "last_modified_date": nullable_iso(changed.astype(np.int64), offsets[rec]),
+        "is_deleted": deleted[rec] & (day >= deleted_day[rec]),
+        "_loaded_at": ctx.loaded_at(rng, changed),
     }
     truth_customer = np.where(kinds == "prospect", -1, who)
     ctx.identity("crm", "accounts", acct_id, np.where(kinds == "internal", -1, truth_customer), kinds)
-    return ctx.table("crm", "accounts", cols)
+    # a subsidiary's account is never loaded before its parent's
+    first = np.full(total, np.inf)
+    np.minimum.at(first, rec, cols["_loaded_at"])
+    parent_row = np.full(total, -1)
+    parent_row[is_child] = child_parent
+    cols["_loaded_at"] = np.where(parent_row[rec] >= 0, np.maximum(cols["_loaded_at"],
+                                                                  first[np.maximum(parent_row[rec], 0)] + 1),
+                                  cols["_loaded_at"])
+    return ctx.table("crm", "accounts", cols, record=rec, changed=changed, refs=[("crm", "users", owner)])
 
 
 def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
@@ -141,6 +170,7 @@ def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
                       + ["CS Manager"] * 3 + ["Account Executive"] * 5, dtype=object)
     nu = n_csm + 8
     first, last = T.person_names(rng.integers(0, 5000, nu), np.arange(nu))
+    created = w.month_start[0] * SECONDS_PER_DAY - rng.integers(0, 4e7, nu)
     cols = {
         "id": e.user_ids,
         "name": T.join(np.char.capitalize(first.astype(str)), " ", np.char.capitalize(last.astype(str))),
@@ -150,9 +180,9 @@ def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
         "segment_coverage": u_seg,
         "manager_id": np.where(role == "CS Manager", None, e.user_ids[n_csm]),
         "is_active": rng.random(nu) > 0.05,
-        "created_date": nullable_iso(w.month_start[0] * SECONDS_PER_DAY - rng.integers(0, 4e7, nu),
-                                     np.full(nu, -300)),
-        "_loaded_at": ctx.loaded_at(rng, None, nu),
+        "created_date": nullable_iso(created, np.full(nu, -300)),
+        # the CRM connector's first sync, before the first account was created
+        "_loaded_at": ctx.loaded_at(rng, np.maximum(created, (w.month_start[0] - 150) * SECONDS_PER_DAY)),
     }
     return ctx.table("crm", "users", cols)
 
@@ -183,55 +213,80 @@ def _contacts(ctx: Export, rng: np.random.Generator) -> RawTable:
     c_who_all = np.concatenate([c_who, np.full(n_prospects, -1)])
     nc = len(email)
     contact_id = T.ids("0035e0000", nc, 6, 9, upper=True)
+    prospect_day = np.concatenate([np.zeros(nc - n_prospects, np.int64), accounts.prospect_created])
     created = np.where(c_who_all >= 0, w.signup_day[np.maximum(c_who_all, 0)] * SECONDS_PER_DAY
-                       + c_j * 86_400 * 7, ctx.as_of_s - rng.integers(86_400, 86_400 * 300, nc))
-    created = np.minimum(created + rng.integers(0, 86_400, nc), ctx.as_of_s - 3600)
+                       + c_j * 86_400 * 7, (prospect_day + rng.integers(0, 30, nc)) * SECONDS_PER_DAY)
+    created = created + rng.integers(0, 86_400, nc)
+    email = T.messy_email(rng, email, C.FLAW_RATES["messy_email"])
+    title = T.with_nulls(rng, T.pick(rng, TITLES, nc), 0.15)
+    deleted = rng.random(nc) < C.FLAW_RATES["contact_soft_deleted"]
+    # a contact is soft-deleted a while after it was created: a second version
+    deleted_at = np.where(deleted, created + rng.integers(86_400, 90 * 86_400, nc), -1)
+    rec = np.repeat(np.arange(nc), 1 + deleted)
+    second = np.append(False, rec[1:] == rec[:-1])
+    changed = np.where(second, deleted_at[rec], created[rec])
     cols = {
-        "id": contact_id,
-        "account_id": c_acct,
-        "first_name": np.char.capitalize(first.astype(str)),
-        "last_name": np.char.capitalize(last.astype(str)),
-        "email": T.messy_email(rng, email, C.FLAW_RATES["messy_email"]),
-        "title": T.with_nulls(rng, T.pick(rng, TITLES, nc), 0.15),
-        "is_primary_contact": c_j == 0,
-        "created_date": nullable_iso(created.astype(np.int64), np.full(nc, 0)),
-        "is_deleted": rng.random(nc) < C.FLAW_RATES["contact_soft_deleted"],
-        "_loaded_at": ctx.loaded_at(rng, None, nc),
+        "id": contact_id[rec],
+        "account_id": c_acct[rec],
+        "first_name": np.char.capitalize(first.astype(str))[rec],
+        "last_name": np.char.capitalize(last.astype(str))[rec],
+        "email": email[rec],
+        "title": title[rec],
+        "is_primary_contact": (c_j == 0)[rec],
+        "created_date": nullable_iso(created.astype(np.int64)[rec], np.full(len(rec), 0)),
+        "is_deleted": second,
+        "_loaded_at": ctx.loaded_at(rng, changed),
     }
     ctx.identity("crm", "contacts", contact_id, c_who_all, np.where(c_who_all >= 0, "customer", "prospect"))
-    return ctx.table("crm", "contacts", cols)
+    return ctx.table("crm", "contacts", cols, record=rec, changed=changed, refs=[("crm", "accounts", c_acct[rec])])
 
 
 def _opportunities(ctx: Export, rng: np.random.Generator) -> RawTable:
-    """The simulated opportunities (new business, expansions, renewals), then the prospects' pipeline
-    (open or lost new business)."""
+    """The simulated opportunities (new business, expansions, renewals), then the prospects' pipeline,
+    as a version log: each is created open, moves on halfway to its close date, and is won or lost on
+    its close date (the ones the simulation leaves open never close)."""
     w, e, accounts = ctx.w, ctx.entities, ctx.crm
     assert accounts is not None
     o = w.opportunities
     no = len(o["customer"])
     kind_label = {"new_business": "New Business", "renewal": "Renewal", "expansion": "Expansion"}
-    stage_label = {"closed_won": "Closed Won", "closed_lost": "Closed Lost", "open": "Negotiation"}
+    stage_label = {"closed_won": "Closed Won", "closed_lost": "Closed Lost", "open": None}
     opp_kind = np.asarray([kind_label[k] for k in o["kind"]], dtype=object)
-    opp_stage = np.asarray([stage_label[s] for s in o["stage"]], dtype=object)
-    close_day = o["close"]
-    opp_stage = np.where((opp_stage != "Negotiation") & (close_day >= w.as_of), "Negotiation", opp_stage)
-    created = np.minimum(o["created"], w.as_of - 1) * SECONDS_PER_DAY + rng.integers(0, 86_400, no)
+    final = np.asarray([stage_label[s] for s in o["stage"]], dtype=object)
+    created = o["created"] * SECONDS_PER_DAY + rng.integers(0, 86_400, no)
     cur = np.array(C.CURRENCIES)[o["currency"]]
     minor = np.array([C.MINOR_UNITS[c] for c in C.CURRENCIES])[o["currency"]]
     pn = len(accounts.prospect_ids)
-    p_close = w.month_start[0] + rng.integers(0, w.as_of - w.month_start[0] + 120, pn)
+    p_close = w.month_start[0] + rng.integers(0, w.horizon - w.month_start[0] + 120, pn)
+    p_close = np.maximum(p_close, accounts.prospect_created + 30)
     opp_id = T.ids("0065e0000", no + pn, 7, 9, upper=True)
+    close = np.concatenate([o["close"], p_close])
+    created_s = np.concatenate([created, (p_close - 60) * SECONDS_PER_DAY + rng.integers(0, 86_400, pn)])
+    created_day = created_s // SECONDS_PER_DAY
+    final = np.concatenate([final, np.full(pn, "Closed Lost", dtype=object)])
+    renewal = np.concatenate([o["kind"] == "renewal", np.zeros(pn, bool)])
+    mid = created_day + (close - created_day) // 2
+    rec, day = versions([(np.arange(no + pn), created_day),
+                         (np.arange(no + pn), np.where(mid > created_day, mid, -1)),
+                         (np.arange(no + pn), np.where(final != None, close, -1))])  # noqa: E711
+    first_stage = np.where(renewal, "Qualification", "Discovery")[rec]
+    mid_stage = np.where(renewal, "Negotiation", "Proposal")[rec]
+    stage = np.where((final[rec] != None) & (day >= close[rec]), final[rec],  # noqa: E711
+                     np.where(day >= mid[rec], mid_stage, first_stage))
+    changed = np.where(day == created_day[rec], created_s[rec], day * SECONDS_PER_DAY + 12 * 3600)
+    amount = np.concatenate([np.round(o["amount"] / minor, 2), np.round(rng.uniform(2e3, 8e4, pn), 2)])
+    deleted = rng.random(no + pn) < 0.005
     cols = {
-        "id": opp_id,
-        "account_id": np.concatenate([e.crm_id[o["customer"]], accounts.prospect_ids]),
-        "type": np.concatenate([opp_kind, np.full(pn, "New Business", dtype=object)]),
-        "stage_name": np.concatenate([opp_stage, np.where(p_close < w.as_of, "Closed Lost", "Proposal")]),
-        "amount": np.concatenate([np.round(o["amount"] / minor, 2), np.round(rng.uniform(2e3, 8e4, pn), 2)]),
-        "currency_iso_code": np.concatenate([cur, np.full(pn, "USD", dtype=object)]),
-        "close_date": dates(np.concatenate([close_day, p_close])),
-        "created_date": nullable_iso(np.concatenate([created, (p_close - 60) * SECONDS_PER_DAY]),
-                                     np.concatenate([e.offset[o["customer"]], np.full(pn, -300)])),
-        "is_deleted": rng.random(no + pn) < 0.005,
-        "_loaded_at": ctx.loaded_at(rng, None, no + pn),
+        "id": opp_id[rec],
+        "account_id": np.concatenate([e.crm_id[o["customer"]], accounts.prospect_ids])[rec],
+        "type": np.concatenate([opp_kind, np.full(pn, "New Business", dtype=object)])[rec],
+        "stage_name": stage,
+        "amount": amount[rec],
+        "currency_iso_code": np.concatenate([cur, np.full(pn, "USD", dtype=object)])[rec],
+        "close_date": dates(close[rec]),
+        "created_date": nullable_iso(created_s[rec], np.concatenate([e.offset[o["customer"]], np.full(pn, -300)])[rec]),
+        "is_deleted": deleted[rec],
+        "_loaded_at": ctx.loaded_at(rng, changed),
     }
-    return ctx.table("crm", "opportunities", cols)
+    return ctx.table("crm", "opportunities", cols, record=rec, changed=changed,
+                     refs=[("crm", "accounts", cols["account_id"])])

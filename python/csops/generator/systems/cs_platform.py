@@ -1,8 +1,9 @@
 """The CS platform (Gainsight/Vitally-like): CSM activities and structured check-ins.
 
 Onboarding sessions follow the paid start, QBRs are held for enterprise (quarterly) and mid-market
-(half-yearly) customers, more often when healthy, and check-ins record the CSM's read of the account:
-sentiment and a red/yellow/green status per axis that follow latent health with the CSM's own noise.
+(half-yearly) customers, each in its own months, more often when healthy; check-ins come at each
+account's own cadence and record the CSM's read of the account: sentiment and a red/yellow/green status
+per axis that follow latent health through the CSM's own bias and noise (in the truth: csm_bias).
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ def emit(ctx: Export) -> Iterator[RawTable]:
     who, day, kind, check_in_month = _schedule(w, rng)
     na = len(who)
     at = day * SECONDS_PER_DAY + rng.integers(9 * 3600, 18 * 3600, na) - e.offset[who] * 60
-    at = np.minimum(at, ctx.as_of_s - 60)
     act_ids = T.ids("act_", na, 16, 12)
     minutes = np.select([kind == "qbr", kind == "onboarding_session"], [60, 45], 30) + rng.integers(-10, 20, na)
     ci = np.flatnonzero(kind == "check_in")
-    sentiment, axes, ask = _check_in_content(rng, w.health[who[ci], check_in_month])
+    csm = _csm_index(e.user_ids, e.owner)[who[ci]]
+    sentiment, axes, ask = _check_in_content(rng, w.health[who[ci], check_in_month], e.csm_bias, csm)
     notes = np.full(na, None, dtype=object)
     notes[ci] = T.join("Sentiment: ", sentiment.astype(str), "/5 | Adoption: ", axes["adoption"],
                        " | Value: ", axes["value_realised"], " | Relationship: ", axes["relationship"],
@@ -50,9 +51,10 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "occurred_at": nullable_iso(at, e.offset[who]),
         "duration_minutes": minutes,
         "notes": notes,
-        "_loaded_at": ctx.loaded_at(rng, at, na),
+        "_loaded_at": ctx.loaded_at(rng, at),
     }
-    yield ctx.table("cs_platform", "activities", cols)
+    yield ctx.table("cs_platform", "activities", cols, refs=[("crm", "accounts", cols["account_id"]),
+                                                              ("crm", "users", owner)])
     cols = {
         "id": T.ids("chk_", len(ci), 17, 12),
         "activity_id": act_ids[ci],
@@ -65,9 +67,9 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "relationship_status": axes["relationship"],
         "technical_fit_status": axes["technical_fit"],
         "customer_ask": ask,
-        "_loaded_at": ctx.loaded_at(rng, at[ci], len(ci)),
+        "_loaded_at": ctx.loaded_at(rng, at[ci]),
     }
-    yield ctx.table("cs_platform", "check_ins", cols)
+    yield ctx.table("cs_platform", "check_ins", cols, refs=[("cs_platform", "activities", act_ids[ci])])
 
 
 def _schedule(w: World, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -81,20 +83,23 @@ def _schedule(w: World, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarra
     o_who = np.repeat(np.arange(n), n_onb)
     o_j = np.arange(len(o_who)) - np.repeat(np.cumsum(n_onb) - n_onb, n_onb)
     o_day = w.paid_start_day[o_who] + o_j * 10 + rng.integers(0, 7, len(o_who))
-    # QBRs: enterprise each quarter, mid-market every six months
+    # QBRs: enterprise each quarter, mid-market every six months, each account in its own months
+    phase = rng.integers(0, 6, n)
     q_parts = []
     for m in range(0, w.months):
-        due = w.active_by_month[:, m] & (((w.segment == 2) & (m % 3 == 0)) | ((w.segment == 1) & (m % 6 == 0)))
+        due = w.active_by_month[:, m] & (((w.segment == 2) & ((m - phase) % 3 == 0))
+                                         | ((w.segment == 1) & ((m - phase) % 6 == 0)))
         held = due & (rng.random(n) < 0.4 + 0.5 * w.health[:, m])
         idx = np.flatnonzero(held)
         q_parts.append((idx, w.month_start[m] + rng.integers(0, 28, len(idx))))
     q_who = np.concatenate([p[0] for p in q_parts])
     q_day = np.concatenate([p[1] for p in q_parts])
-    # structured check-ins
+    # structured check-ins: a Poisson number a month, at each account's own cadence around the segment's
     c_parts = []
-    p_check = w.by_segment(C.CHECK_IN_PER_MONTH)
+    cadence = w.by_segment(C.CHECK_IN_PER_MONTH) * rng.lognormal(-0.125, 0.5, n)
     for m in range(w.months):
-        idx = np.flatnonzero(w.active_by_month[:, m] & (rng.random(n) < p_check))
+        cnt = rng.poisson(cadence * w.active_by_month[:, m])
+        idx = np.repeat(np.arange(n), cnt)
         c_parts.append((idx, w.month_start[m] + rng.integers(0, 28, len(idx)), np.full(len(idx), m)))
     c_who = np.concatenate([p[0] for p in c_parts])
     c_day = np.concatenate([p[1] for p in c_parts])
@@ -104,19 +109,28 @@ def _schedule(w: World, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarra
     kind = np.concatenate([np.full(len(o_who), "onboarding_session", dtype=object),
                            np.full(len(q_who), "qbr", dtype=object),
                            np.full(len(c_who), "check_in", dtype=object)])
-    keep = day < w.as_of
+    keep = day < w.horizon
     return who[keep], day[keep], kind[keep], c_mon[keep[len(o_who) + len(q_who):]]
 
 
-def _check_in_content(rng: np.random.Generator,
-                      hh: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+def _csm_index(user_ids: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """The position of each owner among the CRM users (the CSMs come first)."""
+    order = np.argsort(user_ids)
+    return order[np.searchsorted(user_ids[order], owner)]
+
+
+def _check_in_content(rng: np.random.Generator, hh: np.ndarray, bias: dict[str, np.ndarray],
+                      csm: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Sentiment (1..5), a red/yellow/green status per axis and the customer's ask, for check-ins at
-    latent health `hh`: they follow health, with the CSM's own noise."""
-    sentiment = np.clip(np.round(rng.normal(1 + 4 * hh, 0.7)), 1, 5).astype(np.int64)
+    latent health `hh` by CSM `csm`: they follow health through each CSM's own bias and noise
+    (entities.draw_csm_bias), larger on the free sentiment than on the structured axes."""
+    sentiment = np.clip(np.round(rng.normal(1 + 4 * hh + bias["sentiment_bias"][csm],
+                                            bias["sentiment_noise_sd"][csm])), 1, 5).astype(np.int64)
+    # the CSM's read of the account at this check-in, shared by the four axes, each with a little of its own
+    read = hh + bias["axes_bias"][csm] + rng.normal(0, 1, len(hh)) * bias["axes_noise_sd"][csm]
 
     def axis() -> np.ndarray:
-        v = hh + rng.normal(0, 0.15, len(hh))
-        return AXIS_STATUS[np.digitize(v, [0.35, 0.6])]
+        return AXIS_STATUS[np.digitize(read + rng.normal(0, 0.08, len(hh)), [0.35, 0.6])]
 
     axes = {a: axis() for a in ("adoption", "value_realised", "relationship", "technical_fit")}
     return sentiment, axes, T.pick(rng, ASKS, len(hh))

@@ -2,8 +2,10 @@
 
 Each customer has a main workspace whose users are its seat holders (the same people as its CRM
 contacts); some enterprise customers have a second one, and some prospects a free one. Events
-follow the customer's seats and latent health day by day while a subscription or trial runs; the
-healthier the customer, the more advanced features it uses. Events are generated and written in
+follow the customer's seats and latent health day by day while a subscription or trial runs: each
+active user (seats x a utilisation that follows health) logs Scale.events_per_user_day events a
+weekday at health 0.7, a quarter of that at weekends; the healthier the customer, the more advanced
+features it uses. Events are generated and written in
 chunks of customers (Scale.customers_per_chunk), each chunk with its own random stream.
 """
 
@@ -69,26 +71,31 @@ def _workspaces(ctx: Export, rng: np.random.Generator) -> RawTable:
                            np.char.replace(ctx.crm.prospect_domain[pros].astype(str), ".com", ""),
                            T.join("lumen-test-", np.arange(n_test).astype(str))])
     nw = len(ws_ids)
+    pros_day = np.concatenate([np.zeros(n + len(second), np.int64), ctx.crm.prospect_created[pros],
+                               w.month_start[0] + rng.integers(0, 300, n_test)])
     created = np.where(owner >= 0, w.signup_day[np.maximum(owner, 0)] * SECONDS_PER_DAY,
-                       ctx.as_of_s - rng.integers(86_400, 86_400 * 400, nw)) + rng.integers(0, 86_400, nw)
-    created = np.where(np.arange(nw) >= n, np.minimum(created + 86_400 * 30, ctx.as_of_s - 7200), created)
-    # workspaces of customers who churned for good are sometimes deleted a while later
+                       (pros_day + rng.integers(1, 60, nw)) * SECONDS_PER_DAY) + rng.integers(0, 86_400, nw)
+    created = np.where((np.arange(nw) >= n) & (owner >= 0), created + 86_400 * 30, created)
+    # workspaces of customers who churned for good are sometimes deleted a while later: a second version
     gone = np.where(owner >= 0, e.true_churn_day[np.maximum(owner, 0)], -1)
     deleted = (gone >= 0) & (rng.random(nw) < 0.2)
     deleted_at = np.where(deleted, (gone + rng.integers(30, 90, nw)) * SECONDS_PER_DAY, -1)
-    deleted_at = np.where(deleted_at >= ctx.as_of_s, -1, deleted_at)
+    deleted_at = np.where(deleted_at > created, deleted_at, -1)
     domain = T.with_nulls(rng, T.messy_domain(rng, dom, C.FLAW_RATES["messy_domain"]),
                           C.FLAW_RATES["workspace_missing_domain"])
+    rec = np.repeat(np.arange(nw), 1 + (deleted_at >= 0))
+    second = np.append(False, rec[1:] == rec[:-1])
+    changed = np.where(second, deleted_at[rec], created[rec])
     cols = {
-        "workspace_id": ws_ids,
-        "workspace_name": name,
-        "domain": domain,
-        "created_at": ts(created),
-        "deleted_at": ts(deleted_at),
-        "_loaded_at": ctx.loaded_at(rng, None, nw),
+        "workspace_id": ws_ids[rec],
+        "workspace_name": name[rec],
+        "domain": domain[rec],
+        "created_at": ts(created[rec]),
+        "deleted_at": ts(np.where(second, deleted_at[rec], -1)),
+        "_loaded_at": ctx.loaded_at(rng, changed),
     }
     ctx.identity("product", "workspaces", ws_ids, np.where(kind == "customer", owner, -1), kind)
-    return ctx.table("product", "workspaces", cols)
+    return ctx.table("product", "workspaces", cols, record=rec, changed=changed)
 
 
 def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
@@ -99,29 +106,30 @@ def _users(ctx: Export, rng: np.random.Generator) -> RawTable:
     j = np.arange(len(cust)) - np.repeat(e.first_user - e.first_user[0], e.n_users)
     _, _, email = ctx.person(cust, j, rng)
     nu = len(cust)
-    created = np.minimum(w.signup_day[cust] * SECONDS_PER_DAY + np.sqrt(j) * 86_400 * 20
-                         + rng.integers(0, 86_400, nu), ctx.as_of_s - 3600)
+    created = w.signup_day[cust] * SECONDS_PER_DAY + np.sqrt(j) * 86_400 * 20 + rng.integers(0, 86_400, nu)
     cols = {
         "id": np.arange(nu, dtype=np.int64) + e.first_user[0] if nu else np.zeros(0, np.int64),
         "workspace_id": e.workspace_id[cust],
         "email": T.messy_email(rng, email, C.FLAW_RATES["messy_email"]),
         "role": np.where(j < 2, "admin", "member"),
         "created_at": ts(created),
-        "_loaded_at": ctx.loaded_at(rng, None, nu),
+        "_loaded_at": ctx.loaded_at(rng, created),
     }
-    return ctx.table("product", "users", cols)
+    return ctx.table("product", "users", cols, refs=[("product", "workspaces", cols["workspace_id"])])
 
 
 def _features(ctx: Export, rng: np.random.Generator) -> RawTable:
     """The feature catalogue (never re-synced); some features are released during the window."""
     start = ctx.w.month_start[0]
+    released = add_months(np.full(len(FEATURES), start), np.array([f[4] for f in FEATURES]))
     cols = {
         "feature_key": np.asarray([f[0] for f in FEATURES], dtype=object),
         "feature_name": np.asarray([f[1] for f in FEATURES], dtype=object),
         "category": np.asarray([f[2] for f in FEATURES], dtype=object),
         "is_core": np.asarray([f[3] for f in FEATURES]),
-        "released_on": dates(add_months(np.full(len(FEATURES), start), np.array([f[4] for f in FEATURES]))),
-        "_loaded_at": ctx.loaded_at(rng, None, len(FEATURES)),
+        "released_on": dates(released),
+        # a feature is in the catalogue from its release (the first ones from the day before the window)
+        "_loaded_at": ctx.loaded_at(rng, (np.maximum(released, start) - 1) * SECONDS_PER_DAY),
     }
     return ctx.table("product", "features", cols, dup_rate=0)
 
@@ -130,7 +138,7 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
     """The event table in chunks of customers (each chunk its own seeded stream), with the number of
     customers each chunk covers."""
     w, e = ctx.w, ctx.entities
-    n, n_days = w.n, int(w.as_of - w.month_start[0])
+    n, n_days = w.n, int(w.horizon - w.month_start[0])
     day_num = w.month_start[0] + np.arange(n_days)
     month_of_day = np.searchsorted(w.month_start, day_num, side="right") - 1
     weekday = (day_num + 3) % 7  # 0 = Monday
@@ -138,13 +146,18 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
     release = np.array([add_months(np.array([w.month_start[0]]), f[4])[0] for f in FEATURES])
     core = np.array([f[3] for f in FEATURES])
     core_keys, adv_keys = np.flatnonzero(core), np.flatnonzero(~core)
-    adv_w = np.ones(len(adv_keys)) / len(adv_keys)
+    core_cdf = np.cumsum(CORE_WEIGHTS) / CORE_WEIGHTS.sum()
     event_names = pa.array([f[0] for f in FEATURES])
     seats_eff = np.where(w.seats_by_month > 0, w.seats_by_month, e.seats0[:, None])
     s = w.subs
-    run_end = np.where(s["ended"] >= 0, s["ended"], w.as_of)
+    run_end = np.where(s["ended"] >= 0, s["ended"], w.horizon)
     step = w.scale.customers_per_chunk
     next_id = 1
+    ws_ids, ws_first = ctx.first_loaded[("product", "workspaces")]
+    ws_loaded = ws_first[np.searchsorted(ws_ids, e.workspace_id.astype(ws_ids.dtype))]
+    user_ids, user_loaded = ctx.first_loaded[("product", "users")]
+    user_base = e.first_user[0] if n else 0
+    assert len(user_ids) == 0 or (user_ids[0] == user_base and len(user_ids) == user_ids[-1] - user_base + 1)
     for chunk, lo in enumerate(range(0, n, step)):
         hi = min(n, lo + step)
         rng = ctx.rng(f"events:{chunk}")
@@ -159,7 +172,8 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
         util = np.clip(0.1 + 0.9 * w.health[lo:hi] + rng.normal(0, 0.08, (k, w.months)), 0.05, 1.15)
         active_users = np.maximum(1, np.ceil(seats_eff[lo:hi] * util)).astype(np.int64)
         au_day = active_users[:, month_of_day]
-        lam = (w.scale.events_per_sqrt_user_day * np.sqrt(au_day) * (0.3 + h) * day_factor[None, :])
+        # each active user's events: the more active users, the more events (no economy of scale)
+        lam = (w.scale.events_per_user_day * au_day * (0.3 + h) * day_factor[None, :])
         counts = rng.poisson(lam * alive)
         flat = counts.ravel()
         nz = np.flatnonzero(flat)
@@ -168,30 +182,38 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
         day_i = np.repeat(nz % n_days, rep)
         m = len(cust_l)
         cust_g = cust_l + lo
-        user = e.first_user[cust_g] + np.floor(rng.random(m) * au_day[cust_l, day_i]).astype(np.int64)
+        # the users invited by that day (user j joins about 20 * sqrt(j) days after signup; see _users)
+        since = np.maximum(day_num[day_i] - w.signup_day[cust_g] - 1, 0)
+        invited = np.floor((since / 20.0) ** 2).astype(np.int64) + 1
+        user = e.first_user[cust_g] + np.floor(rng.random(m) * np.minimum(au_day[cust_l, day_i], invited)
+                                               ).astype(np.int64)
         local_hour = np.clip(rng.normal(13.5, 3.0, m), 0, 23.99)
         sec = np.mod(local_hour * 3600 - e.offset[cust_g] * 60, 86_400)
         occurred = (day_num[day_i] * SECONDS_PER_DAY + sec).astype(np.float64)
         occurred = np.floor(occurred * 1000) / 1000
         # feature choice: healthier customers use more of the advanced features
         adv = rng.random(m) < (0.05 + 0.35 * h[cust_l, day_i])
-        feat = np.where(adv, adv_keys[rng.choice(len(adv_keys), m, p=adv_w)],
-                        core_keys[rng.choice(len(core_keys), m, p=CORE_WEIGHTS)])
+        u = rng.random(m)  # one draw picks the feature within either group
+        feat = np.where(adv, adv_keys[np.minimum((u * len(adv_keys)).astype(np.int64), len(adv_keys) - 1)],
+                        core_keys[np.minimum(np.searchsorted(core_cdf, u, side="right"), len(core_keys) - 1)])
         feat = np.where(release[feat] > day_num[day_i], core_keys[0], feat)
         late = rng.random(m) < C.FLAW_RATES["late_event"]
-        lag = np.where(late, rng.uniform(3_600, 72 * 3_600, m), rng.uniform(0.2, 60, m))
+        u = rng.random(m)
+        lag = np.where(late, 3_600 + u * (71 * 3_600), 0.2 + u * 59.8)
         received = occurred + lag
-        loaded = received + rng.uniform(0, 900, m)
-        keep = loaded < ctx.as_of_s  # late data that has not arrived yet is not in the export
+        # an event is never loaded before its workspace and user
+        loaded = np.maximum(received + rng.uniform(0, 900, m),
+                            np.maximum(ws_loaded[cust_g], user_loaded[user - user_base]) + 1)
         ids_ = np.arange(next_id, next_id + m, dtype=np.int64)
         next_id += m
         cols = {
-            "event_id": ids_[keep], "workspace_id_i": cust_g[keep], "user_id": user[keep],
-            "event_i": feat[keep], "occurred_at": occurred[keep], "received_at": received[keep],
-            "_loaded_at": loaded[keep],
+            "event_id": ids_, "workspace_id_i": cust_g, "user_id": user,
+            "event_i": feat, "occurred_at": occurred, "received_at": received, "_loaded_at": loaded,
         }
         cols = ctx.resync(rng, cols, C.FLAW_RATES["event_resync_duplicate"])
-        order = np.argsort(cols["_loaded_at"], kind="stable")
+        # late data that has not arrived yet is not in the export
+        order = np.flatnonzero(cols["_loaded_at"] < ctx.as_of_s)
+        order = order[np.argsort(cols["_loaded_at"][order], kind="stable")]
         yield pa.table({
             "event_id": pa.array(cols["event_id"][order]),
             "workspace_id": pa.DictionaryArray.from_arrays(
@@ -203,4 +225,4 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
             "occurred_at": ts(cols["occurred_at"][order]),
             "received_at": ts(cols["received_at"][order]),
             "_loaded_at": ts(cols["_loaded_at"][order]),
-        }), k
+        }), round(w.scale.customers * hi / n) - round(w.scale.customers * lo / n)

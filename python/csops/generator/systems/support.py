@@ -74,14 +74,15 @@ def _organizations(ctx: Export, rng: np.random.Generator) -> RawTable:
     dom = np.concatenate([e.domain, e.domain[second], ctx.crm.child_domain[kids]])
     domain = T.with_nulls(rng, T.messy_domain(rng, dom, C.FLAW_RATES["messy_domain"]),
                           C.FLAW_RATES["support_org_missing_domain"])
-    created = np.minimum(w.signup_day[org_cust] * SECONDS_PER_DAY + rng.integers(86_400, 86_400 * 60, no),
-                         ctx.as_of_s - 7200)
+    # the customer's organisation is created at signup, the others (re-created, subsidiaries) later
+    created = w.signup_day[org_cust] * SECONDS_PER_DAY + np.where(
+        np.arange(no) < n, rng.integers(0, 3_600, no), rng.integers(86_400, 86_400 * 60, no))
     cols = {
         "id": org_ids,
         "name": name,
         "domain_names": domain,
         "created_at": nullable_iso(created, np.zeros(no, np.int64)),
-        "_loaded_at": ctx.loaded_at(rng, None, no),
+        "_loaded_at": ctx.loaded_at(rng, created),
     }
     ctx.identity("support", "organizations", org_ids, org_cust, np.full(no, "customer", dtype=object))
     return ctx.table("support", "organizations", cols)
@@ -120,10 +121,7 @@ def _tickets(ctx: Export, rng: np.random.Generator) -> RawTable:
     solved = first_resp + 60 * RESOLUTION_MEDIAN_MIN[prio] * slow * np.exp(rng.normal(0, 0.9, nt))
     first_resp = np.floor(first_resp)
     solved = np.floor(solved)
-    responded = first_resp < ctx.as_of_s
-    is_solved = solved < ctx.as_of_s
-    status = np.where(is_solved, np.where(solved < ctx.as_of_s - 4 * 86_400, "closed", "solved"),
-                      np.where(responded, np.where(rng.random(nt) < 0.5, "open", "pending"), "new"))
+    waiting = np.where(rng.random(nt) < 0.5, "open", "pending")
     # the requester is one of the customer's people; a few tickets come in with no organisation
     j = rng.integers(0, np.maximum(e.n_contacts[cust], 1))
     _, _, email = ctx.person(cust, j, rng)
@@ -134,22 +132,32 @@ def _tickets(ctx: Export, rng: np.random.Generator) -> RawTable:
                               dtype=object)
     requested = np.where(cat_name == "feature_request", T.pick(rng, feature_keys, nt), None)
     ticket_ids = np.arange(nt, dtype=np.int64) + 10_001
-    updated = np.where(is_solved, solved, np.where(responded, first_resp, created))
+    # The ticket's history, one version per change: new, then open or pending at the first response,
+    # solved, and closed four days after it was solved.
+    closed = solved + 4 * 86_400
+    rec = np.repeat(np.arange(nt), 4)
+    step = np.tile(np.arange(4), nt)
+    updated = np.column_stack([created, first_resp, solved, closed]).ravel()
+    status = np.where(step == 0, "new", np.where(step == 1, waiting[rec],
+                                                 np.where(step == 2, "solved", "closed")))
+    keep = updated < ctx.horizon_s
+    rec, step, updated, status = rec[keep], step[keep], updated[keep], status[keep]
     cols = {
-        "id": ticket_ids,
-        "organization_id": pa.array(org, mask=org < 0),
-        "requester_email": email,
-        "subject": subj,
-        "priority": np.asarray(PRIORITIES, dtype=object)[prio],
-        "type": cat_name,
-        "requested_feature": requested,
+        "id": ticket_ids[rec],
+        "organization_id": pa.array(org[rec], mask=org[rec] < 0),
+        "requester_email": email[rec],
+        "subject": subj[rec],
+        "priority": np.asarray(PRIORITIES, dtype=object)[prio][rec],
+        "type": cat_name[rec],
+        "requested_feature": requested[rec],
         "status": status,
-        "created_at": nullable_iso(created.astype(np.int64), e.offset[cust]),
-        "first_responded_at": nullable_iso(np.where(responded, first_resp, -1).astype(np.int64),
-                                           e.offset[cust]),
-        "solved_at": nullable_iso(np.where(is_solved, solved, -1).astype(np.int64), e.offset[cust]),
-        "updated_at": nullable_iso(updated.astype(np.int64), np.zeros(nt, np.int64)),
-        "_loaded_at": ctx.loaded_at(rng, updated, nt),
+        "created_at": nullable_iso(created.astype(np.int64)[rec], e.offset[cust][rec]),
+        "first_responded_at": nullable_iso(np.where(step >= 1, first_resp[rec], -1).astype(np.int64),
+                                           e.offset[cust][rec]),
+        "solved_at": nullable_iso(np.where(step >= 2, solved[rec], -1).astype(np.int64), e.offset[cust][rec]),
+        "updated_at": nullable_iso(updated.astype(np.int64), np.zeros(len(rec), np.int64)),
+        "_loaded_at": ctx.loaded_at(rng, updated),
     }
-    ctx.tickets = Tickets(ids=ticket_ids, customer=cust, solved=solved, is_solved=is_solved, health=h)
-    return ctx.table("support", "tickets", cols)
+    ctx.tickets = Tickets(ids=ticket_ids, customer=cust, solved=solved, is_solved=solved < ctx.horizon_s, health=h)
+    return ctx.table("support", "tickets", cols, record=rec, changed=updated,
+                     refs=[("support", "organizations", np.where(org[rec] >= 0, org[rec], None))])

@@ -53,7 +53,7 @@ def one_line_error(capsys, argv: list[str], command: str) -> str:
     (["evaluate-identity", "--warehouse", "/nonexistent/w.duckdb"], "no warehouse at /nonexistent/w.duckdb"),
     (["quality", "--warehouse", "/nonexistent/w.duckdb"], "no warehouse at /nonexistent/w.duckdb"),
     (["docs-coverage", "--target", "/nonexistent"], "/nonexistent/manifest.json not found"),
-    (["generate", "--as-of", "2026-11-15", "--out", "/nonexistent/raw"], "first day of a month"),  # no bar drawn
+    (["generate", "--as-of", "2030-01-01", "--out", "/nonexistent/raw"], "outside the tiny data's calendar"),  # no bar
     (["sql", "--warehouse", "/nonexistent/w.duckdb", "select 1"], "no warehouse at /nonexistent/w.duckdb"),
     (["build", "--warehouse", "/nonexistent/w.duckdb", "--raw-dir", "/nonexistent/raw"],
      "no raw data folder at /nonexistent/raw"),

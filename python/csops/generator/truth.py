@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from . import config as C
 from . import text as T
+from .churn_outlook import churn_outlook
 from .export import Export
 from .helpers import dates, strs
 
@@ -25,6 +26,9 @@ TRUTH_FILES = {
                     "retries or when an invoiced customer's unpaid invoice is written off); a customer can churn, "
                     "come back and churn again",
     "identity_map": "which true customer each source record belongs to",
+    "churn_outlook_monthly": "per customer and month end with a live paid subscription: billing interval, term "
+                             "end, whether a cancellation is pending, seats, and the true probability of churning "
+                             "within the next 90 days given the generator's rules and the state at that month end",
     "csm_bias": "how each CSM reads their accounts in check-ins: CRM user id, segment covered, bias and noise "
                 "(sd) of the free sentiment (1..5 scale) and of the structured red/yellow/green axes (latent "
                 "health scale, thresholds 0.35 and 0.6)",
@@ -88,7 +92,7 @@ def truth_tables(ctx: Export) -> dict[str, pa.Table]:
                          "segment": strs(np.asarray(e.csm_segments, dtype=object)),
                          **{k: pa.array(v) for k, v in e.csm_bias.items()}})
     return {"customers": customers, "health_monthly": health, "churn_events": churn,
-            "identity_map": identity, "csm_bias": csm_bias}
+            "identity_map": identity, "churn_outlook_monthly": churn_outlook(w, n, as_of, key), "csm_bias": csm_bias}
 
 
 def _true_churn_day(churn_customer: np.ndarray, churn_day: np.ndarray, start_customer: np.ndarray,

@@ -59,10 +59,11 @@ COLUMNS = {
     "in_dunning": ("boolean", "this month's card payment has failed every attempt so far, retries still to come"),
     "seats": ("int64", "seats of the live subscription item at the month end (MRR-relevant seats; no MRR while "
                        "paused)"),
-    "latent_health": ("float", "latent health (0..1) of the month"),
-    "churn_probability_90d": ("double", "true probability that the customer churns (voluntarily or "
+    "latent_health": ("float32", "latent health (0..1) of the month"),
+    "churn_probability_90d": ("float64", "true probability that the customer churns (voluntarily or "
                                         "involuntarily) within the 90 days after month_end, given the state "
-                                        "at month_end and the generator's rules (see the file's section)"),
+                                        "at month_end and the generator's rules (see How churn_probability_90d "
+                                        "is computed)"),
 }
 
 

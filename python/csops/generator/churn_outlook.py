@@ -12,7 +12,10 @@ used, not its expectation, because the truth is the world the data was drawn fro
 next months are the ones the simulation draws churn with), is 1 - the product, over the churn
 chances whose churn day falls in the window, of (1 - p) (each p is conditional on no earlier churn):
 
-- cancel_pending (the subscription's cancellation was requested on or before the month end): 1.
+- cancel_pending (the subscription's cancellation was requested on or before the month end): 1. The
+  simulation decides at a period start; the request (the subscription's canceled_at) is clicked 0-26
+  days after it on monthly plans and 0-59 days before it on annual ones. The truth conditions on the
+  request as the billing system shows it; a decision not visible yet enters as a probability below.
 - the month's own invoice still in dunning at the month end (card payers: every attempt so far
   failed, retries to come on days 3, 8, 15): p_retry ** retries left, p_retry = 0.3 + 0.4 (1 - health).
 - monthly plans: a decision to cancel taken this month whose request (a click 0-26 days after the
@@ -27,6 +30,11 @@ chances whose churn day falls in the window, of (1 - p) (each p is conditional o
   0-59 days before that period start, so a request not yet seen at the month end lowers it to
   p_term (1 - r) / (1 - p_term r), r the share of click leads already past. Then the renewal invoice
   can fail (card payers, as above, 15 days after the term end).
+
+Calibration (python/tests/test_generator_truth.py; month ends whose window closes before the as-of):
+on medium, seed 42, the mean probability is 1.01x the realised 90-day churn rate overall, 1.01x on
+monthly plans, 1.00x on annual ones, 0.97-1.01x per segment, and within 2% in every probability band;
+AUC 0.93 (0.82 on monthly plans), against 0.73 (0.75) for the month's hazard alone.
 
 Left out, as immaterial: pauses that have not started by the month end (they skip a month's decision;
 at most PAUSE_PER_MONTH a month), and enterprise write-offs (probability WRITE_OFF_RATE (1 - health) ** 3

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -24,13 +25,18 @@ def load_day(relative: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def earlier(tmp_path_factory) -> dict[str, dict[str, bytes]]:
+def earlier_roots(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for as_of in ("2026-10-01", "2026-10-15"):
         root = tmp_path_factory.mktemp(f"tiny_{as_of}")
         generate("tiny", 42, root / "raw", root / "truth", as_of=as_of)
-        out[as_of] = raw_files(root / "raw")
+        out[as_of] = root
     return out
+
+
+@pytest.fixture(scope="module")
+def earlier(earlier_roots) -> dict[str, dict[str, bytes]]:
+    return {as_of: raw_files(root / "raw") for as_of, root in earlier_roots.items()}
 
 
 @pytest.mark.parametrize("as_of, later_as_of", [("2026-10-01", "2026-10-15"), ("2026-10-01", "2026-11-01"),
@@ -69,3 +75,17 @@ def test_mutable_tables_arrive_as_version_logs(tiny):
     assert any(s[0] == "open" and s[-1] == "paid" for s in statuses)
     manifest = json.loads((tiny / "raw" / "_manifest.json").read_text())
     assert manifest["horizon"] == "2027-05-01" and manifest["as_of"] == "2026-11-01"
+
+
+@pytest.mark.parametrize("as_of", ["2026-10-01", "2026-10-15"])
+def test_the_truth_is_cut_at_the_as_of_and_a_later_as_of_only_adds_to_it(tiny, earlier_roots, as_of):
+    """What the truth says about a month end or a churn before an as-of does not depend on the as-of."""
+    cut = pd.Timestamp(as_of)
+    for name, when, key in [("churn_outlook_monthly", "month_end", ["customer_key", "month_end"]),
+                            ("churn_events", "churn_date", ["customer_key", "churn_date"])]:
+        before = pq.read_table(earlier_roots[as_of] / "truth" / f"{name}.parquet").to_pandas()
+        after = pq.read_table(tiny / "truth" / f"{name}.parquet").to_pandas()
+        assert len(before) and (pd.to_datetime(before[when]) < cut).all(), name
+        after = after[pd.to_datetime(after[when]) < cut]
+        pd.testing.assert_frame_equal(before.sort_values(key).reset_index(drop=True),
+                                      after.sort_values(key).reset_index(drop=True), obj=name)

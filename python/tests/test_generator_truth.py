@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pyarrow.parquet as pq
 import pytest
+
+from csops.generator.truth import TRUTH_COLUMNS, TRUTH_FILES, type_name
 
 pytestmark = pytest.mark.unit
 
@@ -160,3 +164,82 @@ def test_paused_subscriptions_are_not_invoiced_while_paused(small_db):
           and s.status != 'paused'
     """)
     assert still_paused == 0
+
+
+def test_truth_readme_describes_every_file_and_column(small):
+    """The truth folder's README comes from TRUTH_COLUMNS, and TRUTH_COLUMNS matches the files written:
+    every column has a description with the type written, and every description a column."""
+    truth = small / "truth"
+    assert sorted(p.stem for p in truth.glob("*.parquet")) == sorted(TRUTH_FILES) == sorted(TRUTH_COLUMNS)
+    readme = (truth / "README.md").read_text()
+    for name, columns in TRUTH_COLUMNS.items():
+        schema = pq.read_schema(truth / f"{name}.parquet")
+        written = {f.name: type_name(f.type) for f in schema}
+        assert written == {col: typ for col, (typ, _) in columns.items()}, name
+        assert list(written) == list(columns), name
+        assert f"## {name}.parquet" in readme
+        for col, (typ, meaning) in columns.items():
+            assert meaning and f"| {col} | {typ} | {meaning} |" in readme, (name, col)
+
+
+# Realised churn within the 90 days after each month end whose window closes before the as-of, next
+# to the truth's probability and the month's hazard alone.
+OUTLOOK_VS_REALISED = """
+    select o.billing_interval, o.churn_probability_90d as p, h.monthly_churn_hazard as hazard,
+        exists (select 1 from truth_churn_events e
+                where e.customer_key = o.customer_key
+                  and e.churn_date > o.month_end and e.churn_date <= o.month_end + 90) as churned
+    from truth_churn_outlook_monthly o
+    join truth_health_monthly h
+        on h.customer_key = o.customer_key and h.month_start = date_trunc('month', o.month_end)
+    where o.month_end + 90 < date '2026-11-01'
+"""
+
+
+def auc(score: np.ndarray, label: np.ndarray) -> float:
+    """Area under the ROC curve (ties count half)."""
+    order = np.argsort(score, kind="stable")
+    values, first, counts = np.unique(score[order], return_index=True, return_counts=True)
+    ranks = np.empty(len(score))
+    ranks[order] = np.repeat(first + (counts + 1) / 2, counts)
+    pos = label.sum()
+    return float((ranks[label].sum() - pos * (pos + 1) / 2) / (pos * (len(label) - pos)))
+
+
+def test_churn_outlook_is_calibrated_and_ranks(small_db):
+    """The truth's 90-day churn probability matches the realised 90-day churn rate, overall and per
+    billing interval, and ranks far better than the monthly hazard alone (measured on small, seed 7:
+    predicted/realised 1.08 overall, 1.08 monthly, 1.08 annual; AUC 0.93 against the hazard's 0.74;
+    seeds 1-3 give ratios 0.94-1.12 per interval, medium 1.00-1.01)."""
+    rows = small_db.rows(OUTLOOK_VS_REALISED)
+    interval = np.array([r[0] for r in rows])
+    p, hazard = np.array([r[1] for r in rows]), np.array([r[2] for r in rows], dtype=float)
+    churned = np.array([r[3] for r in rows], dtype=bool)
+    assert len(rows) > 5_000 and churned.sum() > 300
+    assert abs(p.mean() / churned.mean() - 1) < 0.15, (p.mean(), churned.mean())
+    for each in ("month", "year"):
+        sel = interval == each
+        assert sel.sum() > 1_000 and abs(p[sel].mean() / churned[sel].mean() - 1) < 0.2, each
+    assert auc(p, churned) > 0.88
+    assert auc(p, churned) > auc(hazard, churned) + 0.1
+    monthly = interval == "month"
+    assert auc(p[monthly], churned[monthly]) > auc(hazard[monthly], churned[monthly])
+
+
+def test_churn_outlook_states(small_db):
+    """A pending cancellation is a certain churn at term_end; annual rows have a term end within a year;
+    every row is a month end before the as-of."""
+    bad_pending = small_db.one("""
+        select count(*) from truth_churn_outlook_monthly o
+        where o.cancel_pending and (o.churn_probability_90d < 1 or not exists (
+            select 1 from truth_churn_events e where e.customer_key = o.customer_key
+              and e.churn_date = o.term_end and e.churn_kind = 'voluntary'))
+          and o.term_end < date '2026-11-01'
+    """)
+    assert bad_pending == 0
+    assert small_db.one("select count(*) from truth_churn_outlook_monthly where cancel_pending") > 50
+    assert small_db.one("""
+        select count(*) from truth_churn_outlook_monthly
+        where month_end >= date '2026-11-01' or month_end != last_day(month_end) or term_end <= month_end
+           or term_end > month_end + interval 366 day or churn_probability_90d not between 0 and 1
+    """) == 0

@@ -31,7 +31,8 @@ from .export import ChunkedTable, Export
 from .helpers import SECONDS_PER_DAY
 from .simulation import simulate
 from .systems import MODULES
-from .truth import TRUTH_FILES, truth_tables
+from .truth import TRUTH_FILES as TRUTH_FILES
+from .truth import truth_readme, truth_tables
 
 SYSTEMS = tuple(m.SYSTEM for m in MODULES)
 TABLES = {m.SYSTEM: m.TABLES for m in MODULES}
@@ -267,10 +268,6 @@ def generate(scale: str, seed: int, out: str | os.PathLike, truth_out: str | os.
 
     for name, table in truth_tables(ctx).items():
         _write(table, truth / f"{name}.parquet")
-    (truth / "README.md").write_text(
-        f"{_LEGACY_TRUTH_README}\n\n"
-        f"Generated with scale={scale}, seed={seed}, as_of={as_of}.\n\n"
-        + "".join(f"- {name}.parquet: {description}\n" for name, description in TRUTH_FILES.items())
-    )
+    (truth / "README.md").write_text(truth_readme(scale, seed, as_of, _LEGACY_TRUTH_README))
     (truth / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest

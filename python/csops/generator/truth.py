@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import churn_outlook
 from . import config as C
 from . import text as T
 from .export import Export
@@ -25,10 +26,97 @@ TRUTH_FILES = {
                     "retries or when an invoiced customer's unpaid invoice is written off); a customer can churn, "
                     "come back and churn again",
     "identity_map": "which true customer each source record belongs to",
+    "churn_outlook_monthly": "per customer and month end with a live paid subscription: billing interval, term "
+                             "end, whether a cancellation is pending, seats, and the true probability of churning "
+                             "within the next 90 days given the generator's rules and the state at that month end",
     "csm_bias": "how each CSM reads their accounts in check-ins: CRM user id, segment covered, bias and noise "
                 "(sd) of the free sentiment (1..5 scale) and of the structured red/yellow/green axes (latent "
                 "health scale, thresholds 0.35 and 0.6)",
 }
+
+# Every column of every truth file: (type, meaning), in the order written. The truth folder's README
+# is written from this, and a test checks it against the files written (no column without a
+# description, no description without a column, the types as written).
+TRUTH_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "customers": {
+        "customer_key": ("string", "the true customer (C + 7 digits, in signup order); the key of every truth file"),
+        "crm_account_id": ("string", "its account id in the CRM (crm accounts.id)"),
+        "billing_customer_id": ("string", "its customer id in billing (billing customers.id)"),
+        "workspace_id": ("string", "its workspace id in the product (product workspaces.workspace_id)"),
+        "segment": ("string", "smb, mid_market or enterprise"),
+        "currency": ("string", "billing currency (USD, EUR, JPY)"),
+        "signup_date": ("date", "day of the signup (trial or direct purchase)"),
+        "had_trial": ("boolean", "started with a 14-day trial"),
+        "converted": ("boolean", "started paying before the as-of"),
+        "paid_start_date": ("date", "first day paid for (null when not converted)"),
+        "reactivations": ("int64", "how many times the customer came back after churning (new subscriptions)"),
+        "true_churn_date": ("date", "day of the last churn, when no subscription started after it (null: still a "
+                                    "customer, or never paid)"),
+        "is_churned": ("boolean", "churned and not come back by the as-of (true_churn_date is set)"),
+    },
+    "health_monthly": {
+        "customer_key": ("string", "the true customer"),
+        "month_start": ("date", "first day of the calendar month (every month before the as-of, from the first "
+                                "month of the calendar, whatever the customer's state)"),
+        "latent_health": ("float32", "latent health 0..1 (1 healthy) that drives usage, tickets, NPS, payment "
+                                     "failures and churn"),
+        "monthly_churn_hazard": ("float32", "the month's true churn hazard: base hazard of the segment * "
+                                            "exp(3.5 * (0.5 - health)), raised in a customer's first months of "
+                                            "paying (early-life boost), capped at 0.6"),
+        "is_paying": ("boolean", "a live subscription at the month's end, not paused"),
+        "is_paused": ("boolean", "billing paused this month"),
+        "seats": ("int32", "seats on the live subscription at the month's end (0 when not paying)"),
+    },
+    "churn_events": {
+        "customer_key": ("string", "the true customer"),
+        "churn_date": ("date", "day the subscription ended"),
+        "churn_kind": ("string", "voluntary (a cancellation effective at the end of the paid period) or "
+                                 "involuntary (failed card retries, or an unpaid invoice written off)"),
+    },
+    "identity_map": {
+        "system": ("string", "source system (billing, community, crm, product, support, surveys)"),
+        "source_table": ("string", "raw table of that system"),
+        "source_id": ("string", "the record's id in that table, as text"),
+        "customer_key": ("string", "the true customer it belongs to (null when none)"),
+        "entity_kind": ("string", "what the record is: customer, prospect, internal (a test account), "
+                                  "child_account, duplicate_account, unknown (no customer)"),
+    },
+    "churn_outlook_monthly": churn_outlook.COLUMNS,
+    "csm_bias": {
+        "csm_user_id": ("string", "the CSM's CRM user id"),
+        "segment": ("string", "segment whose accounts the CSM covers"),
+        "sentiment_bias": ("float64", "bias of the CSM's free sentiment (1..5 scale; positive: optimist)"),
+        "sentiment_noise_sd": ("float64", "noise (sd) of the CSM's free sentiment"),
+        "axes_bias": ("float64", "bias of the structured red/yellow/green axes (latent health scale)"),
+        "axes_noise_sd": ("float64", "noise (sd) of the CSM's read at a check-in, shared by its four axes (each "
+                                     "axis adds sd 0.08)"),
+    },
+}
+
+# Longer notes a file's README section ends with.
+TRUTH_NOTES = {"churn_outlook_monthly": "How churn_probability_90d is computed\n\n" + churn_outlook.__doc__}
+
+
+def type_name(t: pa.DataType) -> str:
+    """The name TRUTH_COLUMNS gives an Arrow type."""
+    return {"date32[day]": "date", "bool": "boolean", "float": "float32", "double": "float64"}.get(str(t), str(t))
+
+
+def truth_readme(scale: str, seed: int, as_of: str, header: str) -> str:
+    """The truth folder's README: every file and every column (TRUTH_FILES, TRUTH_COLUMNS, TRUTH_NOTES)."""
+    out = [f"{header}\n\nGenerated with scale={scale}, seed={seed}, as_of={as_of}.\n\n"
+           "The hidden ground truth of the demo data: what really happened, which the raw tables only show through "
+           "their systems, cut at the export's as-of: nothing in it happened on or after it (a contract's "
+           "term_end may lie after it, as the contract stood at the month end). "
+           "The files about customers are keyed by customer_key (customers.parquet); dates are calendar days (UTC).\n"]
+    for name, description in TRUTH_FILES.items():
+        out.append(f"\n## {name}.parquet\n\n{description[0].upper()}{description[1:]}.\n\n"
+                   "| column | type | meaning |\n|---|---|---|\n")
+        out.extend(f"| {col} | {typ} | {meaning} |\n" for col, (typ, meaning) in TRUTH_COLUMNS[name].items())
+        if name in TRUTH_NOTES:
+            title, body = TRUTH_NOTES[name].split("\n\n", 1)
+            out.append(f"\n### {title}\n\n{body.strip()}\n")
+    return "".join(out)
 
 
 def truth_tables(ctx: Export) -> dict[str, pa.Table]:
@@ -88,7 +176,8 @@ def truth_tables(ctx: Export) -> dict[str, pa.Table]:
                          "segment": strs(np.asarray(e.csm_segments, dtype=object)),
                          **{k: pa.array(v) for k, v in e.csm_bias.items()}})
     return {"customers": customers, "health_monthly": health, "churn_events": churn,
-            "identity_map": identity, "csm_bias": csm_bias}
+            "identity_map": identity, "churn_outlook_monthly": churn_outlook.churn_outlook(w, n, as_of, key),
+            "csm_bias": csm_bias}
 
 
 def _true_churn_day(churn_customer: np.ndarray, churn_day: np.ndarray, start_customer: np.ndarray,

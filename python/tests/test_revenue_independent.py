@@ -181,18 +181,26 @@ def built(tiny, tmp_path_factory):
     root = tmp_path_factory.mktemp("revenue")
     raw = root / "raw"
     shutil.copytree(tiny / "raw", raw)
+    # the generator writes each table as a folder of load-day files (a version log): the tables the
+    # fixture replaces become single files, the rest is read as written
+    for table in ("customers", "subscriptions", "subscription_items", "subscription_pauses", "invoices"):
+        shutil.rmtree(raw / "billing" / table)
+
+    def table(system: str, name: str) -> str:
+        return f"read_parquet('{tiny}/raw/{system}/{name}/**/*.parquet', hive_partitioning = false)"
     con = duckdb.connect()
     accounts = [r[0] for r in con.execute(
-        f"select distinct id from read_parquet('{tiny}/raw/crm/accounts.parquet') "
-        f"where type = 'Customer' and parent_id is null and not is_deleted order by id limit {len(CUSTOMERS)}"
+        f"select id from {table('crm', 'accounts')} group by id "
+        f"having arg_max(type, _loaded_at) = 'Customer' and arg_max(parent_id, _loaded_at) is null "
+        f"and not arg_max(is_deleted, _loaded_at) order by id limit {len(CUSTOMERS)}"
     ).fetchall()]
     crm_of = dict(zip(CUSTOMERS, accounts, strict=True))
     plans = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
         f"select id, unit_amount, case interval when 'year' then 12 else 1 end, upper(currency) "
-        f"from read_parquet('{tiny}/raw/billing/plans.parquet')").fetchall()}
+        f"from {table('billing', 'plans')}").fetchall()}
     rates_rows = con.execute(
-        f"select quote_currency, rate from read_parquet('{tiny}/raw/billing/fx_rates.parquet') "
-        f"where rate_date = (select max(rate_date) from read_parquet('{tiny}/raw/billing/fx_rates.parquet'))"
+        f"select quote_currency, rate from {table('billing', 'fx_rates')} "
+        f"where rate_date = (select max(rate_date) from {table('billing', 'fx_rates')})"
     ).fetchall()
     rates = dict(rates_rows)
 
@@ -264,7 +272,7 @@ def built(tiny, tmp_path_factory):
             end = start.replace(year=start.year + months_on // 12, month=months_on % 12 + 1)
             inv.append((sub_id, s["customer"], start, end, "uncollectible" if sub_id in UNPAID else "paid"))
             start = end
-    invoices_schema = pq.read_schema(tiny / "raw" / "billing" / "invoices.parquet")
+    invoices_schema = pq.read_schema(next((tiny / "raw" / "billing" / "invoices").glob("*/part-0.parquet")))
     pq.write_table(pa.table({
         "id": [f"in_{i}" for i in range(len(inv))], "customer_id": [v[1] for v in inv],
         "subscription_id": [v[0] for v in inv], "status": [v[4] for v in inv],

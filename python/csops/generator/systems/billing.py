@@ -57,12 +57,13 @@ def emit(ctx: Export) -> Iterator[RawTable]:
     yield customers
     yield _plans(ctx, rng)
     sub_ids = T.ids("sub_", len(ctx.w.subs["customer"]) + len(tests.ids), 9, 12)
-    settle = _settlements(ctx, rng)
-    yield _subscriptions(ctx, rng, tests, sub_ids, settle)
-    yield _subscription_items(ctx, rng, tests, sub_ids)
-    yield _subscription_pauses(ctx, rng, sub_ids)
+    anchor = anchor_seconds(ctx)
+    settle = _settlements(ctx, rng, anchor)
+    yield _subscriptions(ctx, rng, tests, sub_ids, settle, anchor)
+    yield _subscription_items(ctx, rng, tests, sub_ids, anchor)
+    yield _subscription_pauses(ctx, rng, sub_ids, anchor)
     inv_ids = T.ids("in_", len(ctx.w.invoices["customer"]), 11, 12)
-    yield _invoices(ctx, rng, sub_ids, inv_ids, settle)
+    yield _invoices(ctx, rng, sub_ids, inv_ids, settle, anchor)
     yield _payments(ctx, rng, inv_ids, settle.pay_at)
     yield _fx_rates(ctx, rng)
 
@@ -79,10 +80,9 @@ class Settlements:
     paid: np.ndarray  # per invoice: settled by a successful attempt
 
 
-def _settlements(ctx: Export, rng: np.random.Generator) -> Settlements:
+def _settlements(ctx: Export, rng: np.random.Generator, sec: np.ndarray) -> Settlements:
     iv, p = ctx.w.invoices, ctx.w.payments
     nv = len(iv["customer"])
-    sec = anchor_seconds(ctx)
     pay_at = (p["day"] * SECONDS_PER_DAY + sec[iv["subscription"][p["invoice"]]]
               + rng.integers(3_600, 20_000, len(p["invoice"])))
     ok, att, inv = p["succeeded"], p["attempt"], p["invoice"]
@@ -184,7 +184,7 @@ def _period(anchor: np.ndarray, annual: np.ndarray, last_day: np.ndarray) -> np.
 
 
 def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustomers, sub_ids: np.ndarray,
-                   settle: Settlements) -> RawTable:
+                   settle: Settlements, anchor: np.ndarray) -> RawTable:
     """The version log of the simulated subscriptions: a row when one is created and one each time
     its state changes (the trial ends, a period starts, an invoice goes past due or is paid, a pause
     starts or ends, the customer cancels, it ends); plus one free internal subscription per test customer."""
@@ -192,7 +192,7 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
     s = w.subs
     ns, n_test, test_ids = len(s["customer"]), len(tests.ids), tests.ids
     annual, start, ended = s["annual"], s["start"], s["ended"]
-    sec = anchor_seconds(ctx)
+    sec = anchor
     # when the state can change: created, trial end, each period start, cancellation, end, past due, pauses
     iv = w.invoices
     pd = np.flatnonzero((settle.overdue_from >= 0) & (settle.overdue_from < w.horizon))
@@ -268,14 +268,14 @@ def _months_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _subscription_items(ctx: Export, rng: np.random.Generator, tests: InternalCustomers,
-                        sub_ids: np.ndarray) -> RawTable:
+                        sub_ids: np.ndarray, anchor: np.ndarray) -> RawTable:
     """One item per period of constant plan, seats and discount, as a version log: a row when it starts
     and one when it ends; the test subscriptions' items are free."""
     ns, n_test = len(ctx.w.subs["customer"]), len(tests.ids)
     it = ctx.w.items
     ni = len(it["customer"])
     item_ids = T.ids("si_", ni + n_test, 10, 12)
-    sec = anchor_seconds(ctx)[it["subscription"]]
+    sec = anchor[it["subscription"]]
     rec, day = versions([(np.arange(ni), it["start"]), (np.arange(ni), it["end"])])
     ended = (it["end"][rec] >= 0) & (day >= it["end"][rec])
     disc_end = np.where(it["discount_pct"] > 0, it["discount_end"] * SECONDS_PER_DAY + sec, -1)[rec]
@@ -301,11 +301,12 @@ def _subscription_items(ctx: Export, rng: np.random.Generator, tests: InternalCu
                                             ("billing", "plans", cols["plan_id"])])
 
 
-def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray) -> RawTable:
+def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray,
+                         anchor: np.ndarray) -> RawTable:
     """Billing stops between paused_at and resumes_at (a scheduled date, possibly ahead)."""
     ps = ctx.w.pauses
     npz = len(ps["subscription"])
-    sec = anchor_seconds(ctx)[ps["subscription"]]
+    sec = anchor[ps["subscription"]]
     paused_at = ps["start"] * SECONDS_PER_DAY + sec
     cols = {
         "id": T.ids("pause_", npz, 18, 12),
@@ -319,7 +320,7 @@ def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndar
 
 
 def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_ids: np.ndarray,
-              settle: Settlements) -> RawTable:
+              settle: Settlements, anchor: np.ndarray) -> RawTable:
     """The simulated invoices as a version log: open when issued, then paid at the successful payment
     attempt, or uncollectible at the last failed retry or (invoiced customers) the write-off; still
     open when neither happened yet. Invoiced customers (enterprise annual) are due in C.NET_TERMS_DAYS
@@ -327,7 +328,7 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
     w, e = ctx.w, ctx.entities
     iv = w.invoices
     nv = len(iv["customer"])
-    sec = anchor_seconds(ctx)[iv["subscription"]]
+    sec = anchor[iv["subscription"]]
     inv_created = iv["day"] * SECONDS_PER_DAY + sec + rng.integers(0, 3_600, nv)
     net_terms = is_net_terms(w.segment[iv["customer"]], iv["annual"])
     settled = settle.settled_at >= 0

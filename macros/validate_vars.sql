@@ -55,6 +55,9 @@ mrr_zero_without_cancellation_is_churn: {kind: boolean}
 mrr_paused_subscriptions: {kind: choice, allowed: [zero, keep]}
 mrr_recognition_basis: {kind: choice, allowed: [paid_invoices, subscription_items]}
 expose_personal_data: {kind: boolean, optional: true, default: false}
+health_daily_window_days: {kind: days}
+health_onboarding_days: {kind: days}
+health_alert_drop_points: {kind: points}
     {%- endset -%}
     {{ return(fromyaml(rules_yaml)) }}
 {% endmacro %}
@@ -80,7 +83,7 @@ expose_personal_data: {kind: boolean, optional: true, default: false}
     {%- elif problem -%}
         {%- set stand_ins = {
             'boolean': false, 'date': none, 'text_list': [], 'currency_list': [], 'hours': 0,
-            'currency': 'USD', 'schema_prefix': '', 'raw_folder': '.',
+            'currency': 'USD', 'schema_prefix': '', 'raw_folder': '.', 'days': 1, 'points': 1,
         } -%}
         {{ return(rule.allowed[0] if rule.kind == 'choice' else stand_ins[rule.kind]) }}
     {%- endif -%}
@@ -311,6 +314,12 @@ expose_personal_data: {kind: boolean, optional: true, default: false}
     {%- elif kind == 'hours' -%}
         {%- set ok = value is integer and value >= 0 -%}
         {%- set allowed = 'a whole number of hours, 0 or more' -%}
+    {%- elif kind == 'days' -%}
+        {%- set ok = value is integer and value is not boolean and value >= 1 -%}
+        {%- set allowed = 'a whole number of days, 1 or more' -%}
+    {%- elif kind == 'points' -%}
+        {%- set ok = value is number and value is not boolean and value > 0 and value <= 100 -%}
+        {%- set allowed = 'a number of score points above 0 and at most 100' -%}
     {%- elif kind == 'currency' -%}
         {%- set ok = value is string and re.fullmatch('[A-Z]{3}', value) -%}
         {%- set allowed = 'an upper-case 3-letter currency code, e.g. USD' -%}

@@ -156,3 +156,17 @@
 {% macro duckdb__star_without_validity() -%}
     * exclude (valid_from, valid_to, is_current)
 {%- endmacro %}
+
+
+{#
+    known_by(known_before, alias): the condition "this version was the one known just before
+    `known_before`" - loaded before it, and not yet replaced before it: valid_from < known_before
+    <= valid_to (or valid_to null). The health score's day D is known before the midnight after D
+    (int_health_score_dates.known_before_at), so a load at that midnight belongs to the next day;
+    valid_at, for an instant, counts a load exactly at the instant as known.
+#}
+{% macro known_by(known_before, alias=none) -%}
+    {%- set prefix = alias ~ '.' if alias else '' -%}
+    {{ prefix }}valid_from < {{ known_before }}
+    and ({{ prefix }}valid_to is null or {{ known_before }} <= {{ prefix }}valid_to)
+{%- endmacro %}

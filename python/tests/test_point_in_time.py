@@ -28,7 +28,8 @@ PROJECT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
 # the mutable raw tables, each with a history model (one-version tables keep csops.latest_version)
 MUTABLE = {"billing.customers", "billing.subscriptions", "billing.subscription_items", "billing.invoices",
-           "crm.accounts", "crm.contacts", "crm.opportunities", "product.workspaces", "community.members"}
+           "crm.accounts", "crm.contacts", "crm.opportunities", "product.workspaces", "community.members",
+           "support.tickets"}
 AT = "getvariable('csops_as_known_at')"  # as_known_at's instant, set per comparison
 
 

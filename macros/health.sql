@@ -1,0 +1,140 @@
+{#
+    first_loads(source_system, source_table, key, key_alias): when the warehouse first knew of each
+    record of an append-only raw table - the first load that delivered it. Staging keeps a record's
+    latest copy (a re-sync sends it again later), so a score for a past day asks this whether the
+    record was known then.
+
+        first_loads as (
+            {{ csops.first_loads('surveys', 'nps_responses', 'response_id', 'nps_response_id') }}
+        ),
+#}
+{% macro first_loads(source_system, source_table, key, key_alias) -%}
+    select
+        cast({{ key }} as {{ dbt.type_string() }}) as {{ key_alias }},
+        min(_loaded_at) as first_loaded_at
+    from {{ source(source_system, source_table) }}
+    where {{ key }} is not null
+    group by cast({{ key }} as {{ dbt.type_string() }})
+{%- endmacro %}
+
+
+{#
+    The first day on or after which a record counts for a health day: a record first loaded at t is
+    known on day D when t < the midnight after D, that is from the day of t on.
+#}
+{% macro known_date(loaded_at) -%}
+    cast({{ loaded_at }} as date)
+{%- endmacro %}
+
+
+{#
+    A CSM check-in status as a number: green 100, yellow 50, red 0 (anything else null).
+#}
+{% macro status_points(column) -%}
+    case lower({{ column }}) when 'green' then 100 when 'yellow' then 50 when 'red' then 0 end
+{%- endmacro %}
+
+
+{#
+    health_measure_scores(customer_days, measures, scorecards, scorecard_measures, versions):
+    every measure of every scorecard that applies to each customer-day, scored. The one place the
+    score's arithmetic lives; the published score and the backtest both call it.
+
+    versions='in_force': the published scorecard version in force on the day (effective_from <=
+    day < effective_to) for the customer's segment and lifecycle phase - one per customer-day.
+    versions='every': every version, published or candidate, whatever its dates (the backtest
+    compares versions on the same customer-days; a candidate is scored without being published).
+
+    A measure scores red_below (40) at its red threshold and green_from (70) at its green
+    threshold, linearly between and beyond, clamped to 0-100 (direction follows from the two
+    thresholds; the seed's direction column is tested to agree). A measure with no value, or whose
+    latest input is older than its freshness limit (stale), is missing: `redistribute` leaves it
+    out so its weight is spread over the measures present; `fixed_score` scores it missing_score.
+    normalised_weight is the measure's share of the weight counted; contribution = normalised
+    weight x score (the contributions add up to the score); points_lost = normalised weight x
+    (100 - score), what the measure costs the customer.
+#}
+{% macro health_measure_scores(customer_days, measures, scorecards, scorecard_measures, versions='in_force') -%}
+    {%- if versions not in ['in_force', 'every'] -%}
+        {{ exceptions.raise_compiler_error("health_measure_scores: versions must be in_force or every, got " ~ versions) }}
+    {%- endif -%}
+    select
+        _scored.*,
+        case
+            when _scored.is_counted
+                then _scored.weight * 1.0 / sum(case when _scored.is_counted then _scored.weight else 0 end) over (
+                    partition by _scored.customer_id, _scored.scored_date, _scored.scorecard_id, _scored.scorecard_version
+                )
+            else 0
+        end as normalised_weight
+    from (
+        select
+            _applied.*,
+            not _applied.is_missing or _applied.when_missing = 'fixed_score' as is_counted,
+            case
+                when not _applied.is_missing
+                    then least(100.0, greatest(0.0,
+                        _applied.red_below
+                        + (_applied.measure_value - _applied.red_threshold)
+                        / (_applied.green_threshold - _applied.red_threshold)
+                        * (_applied.green_from - _applied.red_below)
+                    ))
+                when _applied.when_missing = 'fixed_score' then _applied.missing_score * 1.0
+            end as measure_score
+        from (
+            select
+                _days.customer_id,
+                _days.scored_date,
+                _days.segment,
+                _days.lifecycle_phase,
+                _cards.scorecard_id,
+                _cards.scorecard_version,
+                _cards.status as scorecard_status,
+                _cards.min_weight_present,
+                _cards.red_below,
+                _cards.green_from,
+                _card_measures.measure,
+                _card_measures.weight,
+                _card_measures.red_threshold,
+                _card_measures.green_threshold,
+                _card_measures.freshness_days,
+                _card_measures.when_missing,
+                _card_measures.missing_score,
+                _values.measure_value,
+                _values.last_input_date,
+                coalesce(
+                    _values.measure_value is not null
+                    and _card_measures.freshness_days is not null
+                    and _values.last_input_date
+                    < cast({{ dbt.dateadd('day', '-1 * _card_measures.freshness_days', '_days.scored_date') }} as date),
+                    false
+                ) as is_stale,
+                _values.measure_value is null
+                or coalesce(
+                    _card_measures.freshness_days is not null
+                    and _values.last_input_date
+                    < cast({{ dbt.dateadd('day', '-1 * _card_measures.freshness_days', '_days.scored_date') }} as date),
+                    false
+                ) as is_missing
+            from {{ customer_days }} as _days
+            inner join {{ scorecards }} as _cards
+                on
+                    '|' || _cards.applies_to_segments || '|' like '%|' || _days.segment || '|%'
+                    and '|' || _cards.applies_to_phases || '|' like '%|' || _days.lifecycle_phase || '|%'
+                    {%- if versions == 'in_force' %}
+                        and _cards.status = 'published'
+                        and _cards.effective_from <= _days.scored_date
+                        and (_cards.effective_to is null or _days.scored_date < _cards.effective_to)
+                    {%- endif %}
+            inner join {{ scorecard_measures }} as _card_measures
+                on
+                    _cards.scorecard_id = _card_measures.scorecard_id
+                    and _cards.scorecard_version = _card_measures.scorecard_version
+            left join {{ measures }} as _values
+                on
+                    _days.customer_id = _values.customer_id
+                    and _days.scored_date = _values.scored_date
+                    and _card_measures.measure = _values.measure
+        ) as _applied
+    ) as _scored
+{%- endmacro %}

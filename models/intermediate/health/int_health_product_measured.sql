@@ -1,0 +1,283 @@
+{{ config(materialized='table', enabled=var('enable_product', true)) }}
+
+{#-
+    The product measures of the health score for every scored customer-day, counting only the use
+    the warehouse knew of by the end of the day. An event that happened on day a and was first
+    loaded on day k (k >= a; an event stamped after its load is invalid) counts in the 28 days to
+    day D exactly when k <= D <= a + 27. So each row of use adds to the days [k, a + 28) - a
+    contribution interval - and every measure is a running sum of what intervals open and close
+    on each day: linear in the rows of use, never a join of every day with every event. Distinct
+    counts (users, features) merge each user's or feature's overlapping intervals first.
+
+    usage_breadth        core features used in the 28 days / core features in the catalogue
+    usage_depth          events in the 28 days / users active in them
+    usage_stickiness     average daily active users over the 28 days / users active in them (DAU/MAU)
+    licence_utilisation  users active in the 28 days / seats (null without seats)
+    usage_momentum       events in the 28 days / events in the 28 days before - 1 (null when both are 0;
+                         capped at 3 when only the recent period has events)
+    onboarding_progress  core features used at least once, ever / core features
+-#}
+
+with
+
+customer_days as (
+
+    select * from {{ ref('int_health_customer_days') }}
+
+),
+
+usage as (
+
+    select * from {{ ref('int_product_usage_rolled_up') }}
+
+),
+
+core_features as (
+
+    select feature_key from {{ ref('stg_product__features') }}
+    where is_core_feature
+
+),
+
+core_feature_count as (
+
+    select count(*) as core_features from core_features
+
+),
+
+-- one row per customer, user and day of use: known from the first of its events' loads
+user_days as (
+
+    select
+        customer_id,
+        product_user_id,
+        activity_date,
+        min(first_known_date) as first_known_date
+    from usage
+    group by customer_id, product_user_id, activity_date
+
+),
+
+core_feature_days as (
+
+    select
+        usage.customer_id,
+        usage.event_name,
+        usage.activity_date,
+        min(usage.first_known_date) as first_known_date
+    from usage
+    inner join core_features on usage.event_name = core_features.feature_key
+    group by usage.customer_id, usage.event_name, usage.activity_date
+
+),
+
+-- contribution intervals [opens_on, closes_on) of each distinct user / core feature, merged
+member_intervals as (
+
+    select
+        customer_id,
+        'user' as member_kind,
+        product_user_id as member_id,
+        first_known_date as opens_on,
+        cast({{ dbt.dateadd('day', 28, 'activity_date') }} as date) as closes_on
+    from user_days
+    union all
+    select
+        customer_id,
+        'core_feature' as member_kind,
+        event_name as member_id,
+        first_known_date as opens_on,
+        cast({{ dbt.dateadd('day', 28, 'activity_date') }} as date) as closes_on
+    from core_feature_days
+
+),
+
+member_intervals_ordered as (
+
+    select
+        *,
+        max(closes_on) over (
+            partition by customer_id, member_kind, member_id
+            order by opens_on, closes_on
+            rows between unbounded preceding and 1 preceding
+        ) as earlier_closes_on
+    from member_intervals
+    where opens_on < closes_on
+
+),
+
+member_islands as (
+
+    select
+        *,
+        sum(case when earlier_closes_on is null or opens_on > earlier_closes_on then 1 else 0 end) over (
+            partition by customer_id, member_kind, member_id
+            order by opens_on, closes_on
+            rows between unbounded preceding and current row
+        ) as island_number
+    from member_intervals_ordered
+
+),
+
+member_islands_merged as (
+
+    select
+        customer_id,
+        member_kind,
+        min(opens_on) as opens_on,
+        max(closes_on) as closes_on
+    from member_islands
+    group by customer_id, member_kind, member_id, island_number
+
+),
+
+-- what each day opens (+) and closes (-), per measure
+changes as (
+
+    -- events in the 28 days to D: k <= D < a + 28
+    select
+        customer_id,
+        first_known_date as change_date,
+        events as events_28d,
+        0 as events_prior_28d,
+        0 as active_user_days_28d,
+        0 as active_users_28d,
+        0 as core_features_28d,
+        0 as core_features_ever
+    from usage
+    where first_known_date < {{ dbt.dateadd('day', 28, 'activity_date') }}
+    union all
+    select customer_id, cast({{ dbt.dateadd('day', 28, 'activity_date') }} as date), -events, 0, 0, 0, 0, 0
+    from usage
+    where first_known_date < {{ dbt.dateadd('day', 28, 'activity_date') }}
+    union all
+    -- events in the 28 days before those: D - 55 <= a <= D - 28 and k <= D
+    select
+        customer_id,
+        greatest(first_known_date, cast({{ dbt.dateadd('day', 28, 'activity_date') }} as date)),
+        0, events, 0, 0, 0, 0
+    from usage
+    where first_known_date < {{ dbt.dateadd('day', 56, 'activity_date') }}
+    union all
+    select customer_id, cast({{ dbt.dateadd('day', 56, 'activity_date') }} as date), 0, -events, 0, 0, 0, 0
+    from usage
+    where first_known_date < {{ dbt.dateadd('day', 56, 'activity_date') }}
+    union all
+    -- user-days in the 28 days (the sum of daily active users)
+    select customer_id, first_known_date, 0, 0, 1, 0, 0, 0
+    from user_days
+    where first_known_date < {{ dbt.dateadd('day', 28, 'activity_date') }}
+    union all
+    select customer_id, cast({{ dbt.dateadd('day', 28, 'activity_date') }} as date), 0, 0, -1, 0, 0, 0
+    from user_days
+    where first_known_date < {{ dbt.dateadd('day', 28, 'activity_date') }}
+    union all
+    -- distinct users and core features in the 28 days
+    select
+        customer_id,
+        opens_on,
+        0, 0, 0,
+        case when member_kind = 'user' then 1 else 0 end,
+        case when member_kind = 'core_feature' then 1 else 0 end,
+        0
+    from member_islands_merged
+    union all
+    select
+        customer_id,
+        closes_on,
+        0, 0, 0,
+        case when member_kind = 'user' then -1 else 0 end,
+        case when member_kind = 'core_feature' then -1 else 0 end,
+        0
+    from member_islands_merged
+    union all
+    -- core features ever used
+    select customer_id, min(first_known_date), 0, 0, 0, 0, 0, 1
+    from core_feature_days
+    group by customer_id, event_name
+
+),
+
+daily_changes as (
+
+    select
+        customer_id,
+        change_date,
+        sum(events_28d) as events_28d,
+        sum(events_prior_28d) as events_prior_28d,
+        sum(active_user_days_28d) as active_user_days_28d,
+        sum(active_users_28d) as active_users_28d,
+        sum(core_features_28d) as core_features_28d,
+        sum(core_features_ever) as core_features_ever
+    from changes
+    group by customer_id, change_date
+
+),
+
+-- the running state from each change day until the next one
+running as (
+
+    select
+        customer_id,
+        change_date as valid_from_date,
+        lead(change_date) over (partition by customer_id order by change_date) as valid_to_date,
+        {% for measure in ['events_28d', 'events_prior_28d', 'active_user_days_28d', 'active_users_28d',
+                           'core_features_28d', 'core_features_ever'] %}
+            sum({{ measure }}) over (
+                partition by customer_id order by change_date rows between unbounded preceding and current row
+            ) as {{ measure }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from daily_changes
+
+),
+
+measured as (
+
+    select
+        customer_days.customer_id,
+        customer_days.scored_date,
+        customer_days.seats,
+        coalesce(running.events_28d, 0) as events_28d,
+        coalesce(running.events_prior_28d, 0) as events_prior_28d,
+        coalesce(running.active_user_days_28d, 0) as active_user_days_28d,
+        coalesce(running.active_users_28d, 0) as active_users_28d,
+        coalesce(running.core_features_28d, 0) as core_features_28d,
+        coalesce(running.core_features_ever, 0) as core_features_ever,
+        core_feature_count.core_features
+    from customer_days
+    cross join core_feature_count
+    left join running
+        on
+            customer_days.customer_id = running.customer_id
+            and running.valid_from_date <= customer_days.scored_date
+            and (running.valid_to_date is null or customer_days.scored_date < running.valid_to_date)
+
+),
+
+final as (
+
+    select
+        customer_id,
+        scored_date,
+        events_28d,
+        events_prior_28d,
+        active_users_28d,
+        active_user_days_28d,
+        core_features_28d,
+        core_features_ever,
+        case when core_features > 0 then core_features_28d * 1.0 / core_features end as usage_breadth,
+        case when active_users_28d > 0 then events_28d * 1.0 / active_users_28d else 0 end as usage_depth,
+        case
+            when active_users_28d > 0 then active_user_days_28d / 28.0 / active_users_28d else 0
+        end as usage_stickiness,
+        case when seats > 0 then active_users_28d * 1.0 / seats end as licence_utilisation,
+        case
+            when events_prior_28d > 0 then least(events_28d * 1.0 / events_prior_28d - 1, 3)
+            when events_28d > 0 then 3
+        end as usage_momentum,
+        case when core_features > 0 then core_features_ever * 1.0 / core_features end as onboarding_progress
+    from measured
+
+)
+
+select * from final

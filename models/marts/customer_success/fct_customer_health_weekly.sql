@@ -1,0 +1,122 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_health_week_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    The health score over the whole history, one row per customer and week (scored on the week's
+    last day, Sunday) while the customer had a live subscription - the grain of the backtest
+    (rpt_health_score_backtest) and of long trends; fct_customer_health_daily has every day of the
+    recent window. A week's score uses only what was loaded by the end of its Sunday and never
+    changes, so each run adds the weeks after the newest one here.
+    score_change_7d / _28d: against the same customer's score one and four weeks before.
+    changed_most_measure: the measure whose contribution moved most over the four weeks.
+-#}
+
+with
+
+scores as (
+
+    select * from {{ ref('int_customer_health_scored') }}
+    where is_week_end
+
+),
+
+measure_scores as (
+
+    select * from {{ ref('int_health_measures_scored') }}
+
+),
+
+{% if is_incremental() %}
+    already_scored as (
+
+        select max(week_end_date) as latest_scored_date from {{ this }}
+
+    ),
+{% endif %}
+
+weeks as (
+
+    select * from scores
+    {% if is_incremental() %}
+        where scored_date > (select coalesce(latest_scored_date, cast('1900-01-01' as date)) from already_scored)
+    {% endif %}
+
+),
+
+contribution_changes as (
+
+    select
+        weeks.customer_id,
+        weeks.scored_date,
+        now_scores.measure,
+        coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0) as contribution_change,
+        row_number() over (
+            partition by weeks.customer_id, weeks.scored_date
+            order by abs(coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0)) desc,
+                now_scores.measure
+        ) as change_rank
+    from weeks
+    inner join measure_scores as now_scores
+        on weeks.customer_id = now_scores.customer_id and weeks.scored_date = now_scores.scored_date
+    inner join measure_scores as then_scores
+        on
+            weeks.customer_id = then_scores.customer_id
+            and then_scores.scored_date = cast({{ dbt.dateadd('day', -28, 'weeks.scored_date') }} as date)
+            and now_scores.measure = then_scores.measure
+            and now_scores.scorecard_id = then_scores.scorecard_id
+
+),
+
+final as (
+
+    select
+        {{ csops.generate_surrogate_key(['weeks.customer_id', 'weeks.scored_date']) }} as customer_health_week_id,
+        weeks.customer_id,
+        weeks.scored_date as week_end_date,
+        weeks.segment,
+        weeks.lifecycle_phase,
+        weeks.owner_user_id,
+        weeks.seats,
+        weeks.scorecard_id,
+        weeks.scorecard_version,
+        weeks.health_score,
+        weeks.health_band,
+        weeks.weight_present_share,
+        weeks.measures_counted,
+        weeks.measures_missing,
+        weeks.health_score - week_before.health_score as score_change_7d,
+        weeks.health_score - four_weeks_before.health_score as score_change_28d,
+        weeks.driver_1_measure,
+        weeks.driver_2_measure,
+        weeks.driver_3_measure,
+        case when contribution_changes.contribution_change != 0 then contribution_changes.measure end
+            as changed_most_measure,
+        case
+            when contribution_changes.contribution_change != 0 then round(contribution_changes.contribution_change, 1)
+        end as changed_most_points,
+        weeks.is_stale,
+        weeks.stale_measures
+    from weeks
+    left join scores as week_before
+        on
+            weeks.customer_id = week_before.customer_id
+            and week_before.scored_date = cast({{ dbt.dateadd('day', -7, 'weeks.scored_date') }} as date)
+    left join scores as four_weeks_before
+        on
+            weeks.customer_id = four_weeks_before.customer_id
+            and four_weeks_before.scored_date = cast({{ dbt.dateadd('day', -28, 'weeks.scored_date') }} as date)
+    left join contribution_changes
+        on
+            weeks.customer_id = contribution_changes.customer_id
+            and weeks.scored_date = contribution_changes.scored_date
+            and contribution_changes.change_rank = 1
+
+)
+
+select * from final

@@ -138,3 +138,13 @@
         ) as _applied
     ) as _scored
 {%- endmacro %}
+
+
+{# Pearson correlation of two columns in an aggregate (corr() on DuckDB and Spark). #}
+{% macro correlation(x, y) -%}
+    {{ return(adapter.dispatch('correlation', 'csops')(x, y)) }}
+{%- endmacro %}
+
+{% macro default__correlation(x, y) -%}
+    corr({{ x }}, {{ y }})
+{%- endmacro %}

@@ -42,8 +42,8 @@ totals as (
         scorecard_version,
         sum(contribution) as weighted_score,
         sum(case when not is_missing then weight else 0 end) * 1.0 / sum(weight) as weight_present_share,
-        sum(case when is_counted then 1 else 0 end) as measures_counted,
-        sum(case when is_missing then 1 else 0 end) as measures_missing,
+        cast(sum(case when is_counted then 1 else 0 end) as bigint) as measures_counted,
+        cast(sum(case when is_missing then 1 else 0 end) as bigint) as measures_missing,
         {{ dbt.listagg(
             "case when is_stale then measure end", "', '", "order by measure"
         ) }} as stale_measures

@@ -93,7 +93,7 @@ unpivoted as (
             customer_id,
             scored_date,
             '{{ name }}' as measure,
-            cast({{ name }} as {{ dbt.type_float() }}) as measure_value,
+            cast({{ name }} as double) as measure_value,
             {{ name }}_last_input_date as last_input_date
         from wide
         where {{ name }} is not null

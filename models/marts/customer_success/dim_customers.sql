@@ -4,7 +4,8 @@
 
     Every domain summarises its customers in one intermediate model (int_customers_<domain>_...)
     that owns its rules and windows; this model only joins them, one join per domain. The health
-    score, journey stage and churn risk join here the same way when those models land.
+    score (int_customers_health_summarised) joins here the same way; journey stage and churn risk
+    will when those models land.
 
     A switched-off system (var enable_<system> false) has no summary model: its columns are null
     here, meaning "no such system", never 0 ("the system has nothing for this customer"). Product
@@ -57,6 +58,12 @@ renewals as (
 
     ),
 {% endif %}
+
+health as (
+
+    select * from {{ ref('int_customers_health_summarised') }}
+
+),
 
 {% if support %}
     support as (
@@ -118,6 +125,12 @@ final as (
         {{ 'nps.latest_nps_score' if surveys else 'cast(null as integer)' }} as latest_nps_score,
         {{ 'nps.latest_nps_category' if surveys else 'cast(null as varchar)' }} as latest_nps_category,
         {{ 'nps.nps_90d' if surveys else 'cast(null as double)' }} as nps_90d,
+        -- health (today's score, band, 30-day change and what pulls it down most)
+        health.health_score,
+        health.health_band,
+        health.health_score_change_30d,
+        health.health_trend,
+        health.health_top_driver,
         -- dates
         cast(revenue.first_subscription_at as date) as first_contract_date,
         cast(revenue.first_paid_at as date) as customer_since_date,
@@ -130,6 +143,7 @@ final as (
     inner join crm on revenue.customer_account_id = crm.customer_account_id
     left join payments on revenue.customer_id = payments.customer_id
     left join renewals on revenue.customer_id = renewals.customer_id
+    left join health on revenue.customer_id = health.customer_id
     {% if product %}
         left join licences on revenue.customer_id = licences.customer_id
         left join usage on revenue.customer_id = usage.customer_id

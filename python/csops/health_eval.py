@@ -82,7 +82,9 @@ class ChurnSlice:
     slice: str  # 'all', 'segment', 'lifecycle_phase' or 'scorecard_version'
     value: str
     rows: int
-    churners: int
+    churners: int  # rows churned within the horizon
+    customers: int  # distinct true customers among the rows (rows of one customer are far from independent)
+    churned_customers: int  # of those, customers with at least one churned row
     score_auc: float | None
     latent_auc: float | None
     note: str = ""  # why the AUCs are undefined, when they are
@@ -287,6 +289,8 @@ def _churn_slice(rows: pd.DataFrame, horizon: int, slice_: str, value: str) -> C
         note = "undefined: every row churned"
     return ChurnSlice(
         horizon_days=horizon, slice=slice_, value=value, rows=n, churners=churners,
+        customers=int(rows["customer_key"].nunique()),
+        churned_customers=int(rows.loc[churned, "customer_key"].nunique()),
         score_auc=auc(-rows["health_score"].to_numpy(dtype=float), churned),
         latent_auc=auc(-rows["latent_health"].to_numpy(dtype=float), churned),
         note=note,
@@ -477,14 +481,15 @@ def format_evaluation(result: HealthEvaluation) -> str:
     for horizon in HORIZONS:
         lines += ["", f"churn within {horizon} days (weeks whose window ends before {result.as_of}); "
                       "AUC of -score and of -latent health on the same rows",
-                  f"{'slice':<36}{'rows':>9}{'churners':>10}{'score AUC':>11}{'latent AUC':>12}"
-                  f"{'ratio':>8}{'excess':>8}  note"]
+                  f"{'slice':<36}{'rows':>9}{'churners':>10}{'customers':>11}{'churned':>9}{'score AUC':>11}"
+                  f"{'latent AUC':>12}{'ratio':>8}{'excess':>8}  note"]
         for c in result.churn:
             if c.horizon_days != horizon:
                 continue
             label = "all" if c.slice == "all" else f"{c.slice}={c.value}"
-            lines.append(f"{label:<36}{c.rows:>9,}{c.churners:>10,}{_fmt(c.score_auc):>11}{_fmt(c.latent_auc):>12}"
-                         f"{_fmt(c.auc_ratio):>8}{_fmt(c.auc_excess, '+.3f'):>8}  {c.note}".rstrip())
+            lines.append(f"{label:<36}{c.rows:>9,}{c.churners:>10,}{c.customers:>11,}{c.churned_customers:>9,}"
+                         f"{_fmt(c.score_auc):>11}{_fmt(c.latent_auc):>12}{_fmt(c.auc_ratio):>8}"
+                         f"{_fmt(c.auc_excess, '+.3f'):>8}  {c.note}".rstrip())
     b = result.bands
     if b is not None:
         lines += ["", f"bands, churn within {GRADED_HORIZON} days",

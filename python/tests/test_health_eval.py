@@ -106,6 +106,7 @@ def test_a_score_equal_to_latent_health_passes(tmp_path, capsys):
     result = evaluate(warehouse, truth)
     graded = result.overall(180)
     assert (graded.rows, graded.churners) == (20 * 26, 6 * 26)
+    assert (graded.customers, graded.churned_customers) == (20, 6)
     assert graded.latent_auc == pytest.approx(74 / 84)
     assert graded.score_auc == pytest.approx(graded.latent_auc)
     assert graded.auc_ratio == pytest.approx(1.0)
@@ -154,6 +155,16 @@ def test_no_churners_says_the_auc_is_undefined(tmp_path, capsys):
     assert code == 1
     assert "undefined: no churners" in out
     assert "cannot be graded" in err
+
+
+def test_no_green_churners_makes_the_red_to_green_ratio_unbounded_and_met(tmp_path):
+    # customer 15 (the one green churner) scored yellow: green rows never churn
+    warehouse, truth = standard_world(tmp_path, lambda i, latent: 50.0 if i == 15 else 100 * latent)
+    result = evaluate(warehouse, truth, Thresholds(max_auc_excess=1.0))
+    assert result.bands.green_churners == 0 and result.bands.red_to_green is None
+    ratio = next(t for t in result.targets if t.name.startswith("red-to-green"))
+    assert ratio.ok and "unbounded" in ratio.message
+    assert result.passed
 
 
 @pytest.mark.parametrize("missing", ["churn_events.parquet", "health_monthly.parquet", "identity_map.parquet",

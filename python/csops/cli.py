@@ -51,6 +51,21 @@ def _evaluate_identity(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _evaluate_health(args: argparse.Namespace) -> int:
+    from .health_eval import Thresholds, evaluate, format_evaluation, format_json
+
+    thresholds = Thresholds(min_auc_ratio=args.min_auc_ratio, min_red_lift=args.min_red_lift,
+                            min_red_to_green=args.min_red_to_green, max_auc_excess=args.max_auc_excess)
+    result = evaluate(args.warehouse, args.truth, thresholds)
+    print(format_json(result) if args.json else format_evaluation(result))
+    failed = [t for t in result.targets if not t.ok]
+    if failed:
+        sys.stdout.flush()
+        for t in failed:
+            print(f"below target: {t.message}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _quality(args: argparse.Namespace) -> int:
     from .quality import format_report, run
 
@@ -204,6 +219,30 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--min-precision", type=float, default=0.99)
     e.add_argument("--min-recall", type=float, default=0.97)
     e.set_defaults(func=_evaluate_identity)
+
+    h = sub.add_parser(
+        "evaluate-health",
+        help="grade the warehouse's health score against the demo data's ground truth",
+        description="On the scored customer-weeks of marts.fct_customer_health_weekly: Spearman correlation of "
+                    "health_score with the true latent health of the week's month, and the AUC of the score for "
+                    "churn within 90 and 180 days (on weeks whose window ends before the truth's as-of) against "
+                    "the latent health's AUC on the same rows, overall and per segment, lifecycle phase and "
+                    "scorecard version; the red band's 180-day churn lift and red-to-green ratio. Exits 1 when "
+                    "a target is missed (a score AUC above the latent health's by more than --max-auc-excess is "
+                    "leakage, a failure), 2 when an input is missing.",
+    )
+    _add_warehouse_argument(h)
+    h.add_argument("--truth", default="data/demo/truth", help="ground-truth folder (default data/demo/truth)")
+    h.add_argument("--min-auc-ratio", type=float, default=0.97,
+                   help="180-day churn AUC of the score / of the latent health, at least (default 0.97)")
+    h.add_argument("--min-red-lift", type=float, default=2.0,
+                   help="180-day churn rate of red rows / of all scored rows, at least (default 2.0)")
+    h.add_argument("--min-red-to-green", type=float, default=4.0,
+                   help="180-day churn rate of red rows / of green rows, at least (default 4.0)")
+    h.add_argument("--max-auc-excess", type=float, default=0.02,
+                   help="score AUC - latent health AUC (90 and 180 days), at most; more is leakage (default 0.02)")
+    h.add_argument("--json", action="store_true", help="print the figures and targets as JSON")
+    h.set_defaults(func=_evaluate_health)
 
     q = sub.add_parser(
         "quality",

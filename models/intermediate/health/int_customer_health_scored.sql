@@ -40,7 +40,9 @@ totals as (
         scored_date,
         scorecard_id,
         scorecard_version,
-        sum(contribution) as weighted_score,
+        -- summed as decimals: a float sum depends on the order rows arrive in, and a score of
+        -- 58.75 must round the same way in every build
+        cast(sum(cast(contribution as decimal(24, 9))) as double) as weighted_score,
         sum(case when not is_missing then weight else 0 end) * 1.0 / sum(weight) as weight_present_share,
         cast(sum(case when is_counted then 1 else 0 end) as bigint) as measures_counted,
         cast(sum(case when is_missing then 1 else 0 end) as bigint) as measures_missing,

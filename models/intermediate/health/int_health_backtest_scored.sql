@@ -55,7 +55,8 @@ totals as (
         max(min_weight_present) as min_weight_present,
         max(red_below) as red_below,
         max(green_from) as green_from,
-        sum(case when is_counted then normalised_weight * measure_score end) as weighted_score,
+        cast(sum(case when is_counted then cast(normalised_weight * measure_score as decimal(24, 9)) end) as double)
+            as weighted_score,
         sum(case when not is_missing then weight else 0 end) * 1.0 / sum(weight) as weight_present_share
     from scored
     group by customer_id, scored_date, segment, lifecycle_phase, scorecard_id, scorecard_version, scorecard_status

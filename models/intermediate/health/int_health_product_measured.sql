@@ -6,7 +6,8 @@
     loaded on day k (k >= a; an event stamped after its load is invalid) counts in the 28 days to
     day D exactly when k <= D <= a + 27. So each row of use adds to the days [k, a + 28) - a
     contribution interval - and every measure is a running sum of what intervals open and close
-    on each day: linear in the rows of use, never a join of every day with every event. Distinct
+    on each day (the scored days join the same stream with no change, so each reads its own running
+    sum): linear in the rows of use, never a join of every day with every event. Distinct
     counts (users, features) merge each user's or feature's overlapping intervals first.
 
     usage_breadth        core features used in the 28 days / core features in the catalogue
@@ -198,6 +199,15 @@ changes as (
 
 ),
 
+-- the scored days themselves, with no change: the running sums below then stand on every one
+scored_days as (
+
+    select customer_id, scored_date as change_date, 0 as events_28d, 0 as events_prior_28d,
+        0 as active_user_days_28d, 0 as active_users_28d, 0 as core_features_28d, 0 as core_features_ever
+    from customer_days
+
+),
+
 daily_changes as (
 
     select
@@ -209,18 +219,21 @@ daily_changes as (
         sum(active_users_28d) as active_users_28d,
         sum(core_features_28d) as core_features_28d,
         sum(core_features_ever) as core_features_ever
-    from changes
+    from (
+        select * from changes
+        union all
+        select * from scored_days
+    ) as all_changes
     group by customer_id, change_date
 
 ),
 
--- the running state from each change day until the next one
+-- the running state at the end of each day (its own changes included)
 running as (
 
     select
         customer_id,
-        change_date as valid_from_date,
-        lead(change_date) over (partition by customer_id order by change_date) as valid_to_date,
+        change_date,
         {% for measure in ['events_28d', 'events_prior_28d', 'active_user_days_28d', 'active_users_28d',
                            'core_features_28d', 'core_features_ever'] %}
             sum({{ measure }}) over (
@@ -237,20 +250,17 @@ measured as (
         customer_days.customer_id,
         customer_days.scored_date,
         customer_days.seats,
-        coalesce(running.events_28d, 0) as events_28d,
-        coalesce(running.events_prior_28d, 0) as events_prior_28d,
-        coalesce(running.active_user_days_28d, 0) as active_user_days_28d,
-        coalesce(running.active_users_28d, 0) as active_users_28d,
-        coalesce(running.core_features_28d, 0) as core_features_28d,
-        coalesce(running.core_features_ever, 0) as core_features_ever,
+        running.events_28d,
+        running.events_prior_28d,
+        running.active_user_days_28d,
+        running.active_users_28d,
+        running.core_features_28d,
+        running.core_features_ever,
         core_feature_count.core_features
     from customer_days
     cross join core_feature_count
-    left join running
-        on
-            customer_days.customer_id = running.customer_id
-            and running.valid_from_date <= customer_days.scored_date
-            and (running.valid_to_date is null or customer_days.scored_date < running.valid_to_date)
+    inner join running
+        on customer_days.customer_id = running.customer_id and customer_days.scored_date = running.change_date
 
 ),
 

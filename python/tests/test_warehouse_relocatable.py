@@ -31,7 +31,7 @@ def query_every_view(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple
     `limit 0`: DuckDB binds a view's SQL (resolving every catalog, schema and table it names) when
     it is queried, before any row is read, so a name that does not resolve fails here just the
     same (test_a_view_that_names_its_catalog_fails_the_check proves it) without computing every
-    intermediate view three times."""
+    staging view three times."""
     found = views(con, catalog)
     for schema, view, _ in found:
         con.execute(f'select * from "{catalog}"."{schema}"."{view}" limit 0').fetchall()
@@ -64,7 +64,7 @@ def test_every_view_works_from_a_copy_a_rename_and_an_alias(copied):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         expected = [(schema, view) for schema, view, _ in views(con, warehouse.stem)]
     schemas = {schema for schema, _ in expected}
-    assert {"staging", "intermediate", "data_quality", "raw_billing"} <= schemas, schemas
+    assert {"staging", "data_quality", "raw_billing"} <= schemas, schemas
 
     with duckdb.connect(str(copy), read_only=True) as con:
         assert query_every_view(con, copy.stem) == expected

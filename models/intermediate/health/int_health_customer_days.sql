@@ -8,7 +8,7 @@
     and their seats, the CRM account's segment and owner. A subscription first loaded after the day
     does not exist yet for it.
     lifecycle_phase: onboarding during the first health_onboarding_days days after the customer's
-    first subscription started, established after (journey stages will refine this).
+    first subscription (or trial) started, established after (journey stages will refine this).
 -#}
 
 {%- set onboarding_days = csops.checked_var('health_onboarding_days') %}
@@ -55,7 +55,8 @@ subscriptions_known as (
         score_dates.scored_date,
         score_dates.known_before_at,
         subscription_versions.subscription_id,
-        subscription_versions.started_at,
+        -- a trial counts from its start (started_at is the scheduled paid start)
+        coalesce(subscription_versions.trial_started_at, subscription_versions.started_at) as started_at,
         subscription_versions.subscription_status in ('trialing', 'active', 'past_due', 'paused')
         and (
             subscription_versions.ended_at is null
@@ -65,7 +66,8 @@ subscriptions_known as (
     inner join subscription_versions
         on
             {{ csops.known_by('score_dates.known_before_at', 'subscription_versions') }}
-            and subscription_versions.started_at < score_dates.known_before_at
+            and coalesce(subscription_versions.trial_started_at, subscription_versions.started_at)
+            < score_dates.known_before_at
     inner join billing_links on subscription_versions.billing_customer_id = billing_links.billing_customer_id
 
 ),

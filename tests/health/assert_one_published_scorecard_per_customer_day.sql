@@ -5,7 +5,11 @@ with
 
 customer_days as (
 
-    select distinct scored_date, segment, lifecycle_phase from {{ ref('int_health_customer_days') }}
+    select distinct
+        scored_date,
+        segment,
+        lifecycle_phase
+    from {{ ref('int_health_customer_days') }}
 
 ),
 
@@ -28,7 +32,7 @@ final as (
         on
             '|' || scorecards.applies_to_segments || '|' like '%|' || customer_days.segment || '|%'
             and '|' || scorecards.applies_to_phases || '|' like '%|' || customer_days.lifecycle_phase || '|%'
-            and scorecards.effective_from <= customer_days.scored_date
+            and customer_days.scored_date >= scorecards.effective_from
             and (scorecards.effective_to is null or customer_days.scored_date < scorecards.effective_to)
     group by customer_days.scored_date, customer_days.segment, customer_days.lifecycle_phase
     having count(scorecards.scorecard_id) != 1

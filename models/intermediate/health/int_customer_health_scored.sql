@@ -62,7 +62,7 @@ drivers as (
         measure_scores.measure,
         row_number() over (
             partition by measure_scores.customer_id, measure_scores.scored_date
-            order by measure_scores.points_lost desc, measure_scores.measure
+            order by measure_scores.points_lost desc, measure_scores.measure asc
         ) as driver_rank
     from measure_scores
     inner join scorecards

@@ -48,8 +48,10 @@ invoices_known as (
         customer_days.customer_id,
         customer_days.scored_date,
         sum(case
-            when invoice_versions.created_at >= cast({{ dbt.dateadd('day', -89, 'customer_days.scored_date') }} as timestamp)
-                then 1 else 0
+            when invoice_versions.created_at
+                >= cast({{ dbt.dateadd('day', -89, 'customer_days.scored_date') }} as timestamp)
+                then 1
+            else 0
         end) as invoices_90d,
         max(case
             when invoice_versions.invoice_status = 'open' and invoice_versions.due_at < customer_days.known_before_at

@@ -77,8 +77,8 @@ final as (
     inner join actions
         on
             customer_days.customer_id = actions.customer_id
-            and actions.first_loaded_at < customer_days.known_before_at
-            and actions.acted_at < customer_days.known_before_at
+            and customer_days.known_before_at > actions.first_loaded_at
+            and customer_days.known_before_at > actions.acted_at
             and actions.acted_at >= cast({{ dbt.dateadd('day', -89, 'customer_days.scored_date') }} as timestamp)
     group by customer_days.customer_id, customer_days.scored_date
 

@@ -16,7 +16,6 @@
     there never was one.
 -#}
 
-{%- set axes = ['adoption', 'value_realised', 'relationship', 'technical_fit', 'sentiment'] %}
 {%- set shrinkage = 20 %}
 
 with
@@ -87,7 +86,10 @@ check_in_values as (
 -- each CSM's and every CSM's averages over the check-ins known by each scored day
 scored_days as (
 
-    select distinct scored_date, known_before_at from customer_days
+    select distinct
+        scored_date,
+        known_before_at
+    from customer_days
 
 ),
 
@@ -97,11 +99,13 @@ csm_averages as (
         scored_days.scored_date,
         check_in_values.csm_user_id,
         count(*) as check_ins,
-        {% for axis in axes %}
-            avg({{ axis }}) as {{ axis }}_average{{ ',' if not loop.last }}
-        {% endfor %}
+        avg(check_in_values.adoption) as adoption_average,
+        avg(check_in_values.value_realised) as value_realised_average,
+        avg(check_in_values.relationship) as relationship_average,
+        avg(check_in_values.technical_fit) as technical_fit_average,
+        avg(check_in_values.sentiment) as sentiment_average
     from scored_days
-    inner join check_in_values on check_in_values.first_loaded_at < scored_days.known_before_at
+    inner join check_in_values on scored_days.known_before_at > check_in_values.first_loaded_at
     group by scored_days.scored_date, check_in_values.csm_user_id
 
 ),
@@ -110,11 +114,13 @@ overall_averages as (
 
     select
         scored_days.scored_date,
-        {% for axis in axes %}
-            avg({{ axis }}) as {{ axis }}_average{{ ',' if not loop.last }}
-        {% endfor %}
+        avg(check_in_values.adoption) as adoption_average,
+        avg(check_in_values.value_realised) as value_realised_average,
+        avg(check_in_values.relationship) as relationship_average,
+        avg(check_in_values.technical_fit) as technical_fit_average,
+        avg(check_in_values.sentiment) as sentiment_average
     from scored_days
-    inner join check_in_values on check_in_values.first_loaded_at < scored_days.known_before_at
+    inner join check_in_values on scored_days.known_before_at > check_in_values.first_loaded_at
     group by scored_days.scored_date
 
 ),
@@ -126,9 +132,11 @@ check_ins_known as (
         customer_days.scored_date,
         check_in_values.csm_user_id,
         check_in_values.checked_in_at,
-        {% for axis in axes %}
-            check_in_values.{{ axis }},
-        {% endfor %}
+        check_in_values.adoption,
+        check_in_values.value_realised,
+        check_in_values.relationship,
+        check_in_values.technical_fit,
+        check_in_values.sentiment,
         row_number() over (
             partition by customer_days.customer_id, customer_days.scored_date
             order by check_in_values.checked_in_at desc, check_in_values.check_in_id desc
@@ -137,8 +145,9 @@ check_ins_known as (
     inner join check_in_values
         on
             customer_days.customer_id = check_in_values.customer_id
-            and check_in_values.first_loaded_at < customer_days.known_before_at
-            and check_in_values.checked_in_at >= cast({{ dbt.dateadd('day', -119, 'customer_days.scored_date') }} as timestamp)
+            and customer_days.known_before_at > check_in_values.first_loaded_at
+            and check_in_values.checked_in_at
+            >= cast({{ dbt.dateadd('day', -119, 'customer_days.scored_date') }} as timestamp)
 
 ),
 
@@ -156,13 +165,26 @@ calibrated as (
         latest_check_ins.scored_date,
         latest_check_ins.csm_user_id,
         cast(latest_check_ins.checked_in_at as date) as check_in_date,
-        {% for axis in axes %}
-            latest_check_ins.{{ axis }} as {{ axis }}_raw,
-            latest_check_ins.{{ axis }}
-            - csm_averages.check_ins * 1.0 / (csm_averages.check_ins + {{ shrinkage }})
-            * (csm_averages.{{ axis }}_average - overall_averages.{{ axis }}_average) as {{ axis }}_calibrated
-            {{- ',' if not loop.last }}
-        {% endfor %}
+        latest_check_ins.adoption as adoption_raw,
+        latest_check_ins.adoption
+        - csm_averages.check_ins * 1.0 / (csm_averages.check_ins + {{ shrinkage }})
+        * (csm_averages.adoption_average - overall_averages.adoption_average) as adoption_calibrated,
+        latest_check_ins.value_realised as value_realised_raw,
+        latest_check_ins.value_realised
+        - csm_averages.check_ins * 1.0 / (csm_averages.check_ins + {{ shrinkage }})
+        * (csm_averages.value_realised_average - overall_averages.value_realised_average) as value_realised_calibrated,
+        latest_check_ins.relationship as relationship_raw,
+        latest_check_ins.relationship
+        - csm_averages.check_ins * 1.0 / (csm_averages.check_ins + {{ shrinkage }})
+        * (csm_averages.relationship_average - overall_averages.relationship_average) as relationship_calibrated,
+        latest_check_ins.technical_fit as technical_fit_raw,
+        latest_check_ins.technical_fit
+        - csm_averages.check_ins * 1.0 / (csm_averages.check_ins + {{ shrinkage }})
+        * (csm_averages.technical_fit_average - overall_averages.technical_fit_average) as technical_fit_calibrated,
+        latest_check_ins.sentiment as sentiment_raw,
+        latest_check_ins.sentiment
+        - csm_averages.check_ins * 1.0 / (csm_averages.check_ins + {{ shrinkage }})
+        * (csm_averages.sentiment_average - overall_averages.sentiment_average) as sentiment_calibrated
     from latest_check_ins
     inner join csm_averages
         on
@@ -196,10 +218,16 @@ final as (
         customer_days.scored_date,
         calibrated.csm_user_id as check_in_csm_user_id,
         calibrated.check_in_date,
-        {% for axis in axes %}
-            calibrated.{{ axis }}_raw as csm_{{ axis }}_raw,
-            calibrated.{{ axis }}_calibrated as csm_{{ axis }},
-        {% endfor %}
+        calibrated.adoption_raw as csm_adoption_raw,
+        calibrated.adoption_calibrated as csm_adoption,
+        calibrated.value_realised_raw as csm_value_realised_raw,
+        calibrated.value_realised_calibrated as csm_value_realised,
+        calibrated.relationship_raw as csm_relationship_raw,
+        calibrated.relationship_calibrated as csm_relationship,
+        calibrated.technical_fit_raw as csm_technical_fit_raw,
+        calibrated.technical_fit_calibrated as csm_technical_fit,
+        calibrated.sentiment_raw as csm_sentiment_raw,
+        calibrated.sentiment_calibrated as csm_sentiment,
         {{ dbt.datediff('cast(touches.last_touch_at as date)', 'customer_days.scored_date', 'day') }}
             as days_since_csm_touch,
         cast(touches.last_touch_at as date) as last_touch_date

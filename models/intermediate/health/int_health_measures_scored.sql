@@ -34,7 +34,9 @@ scorecard_measures as (
 
 scored as (
 
-    {{ csops.health_measure_scores('customer_days', 'measures', 'scorecards', 'scorecard_measures', versions='in_force') }}
+    {{ csops.health_measure_scores(
+        'customer_days', 'measures', 'scorecards', 'scorecard_measures', versions='in_force'
+    ) }}
 
 ),
 

@@ -55,11 +55,11 @@ wide as (
         customer_days.customer_id,
         customer_days.scored_date,
         customer_days.seats,
-        {% for name, (enabled, value, last_input) in measures.items() if enabled %}
-            {{ value }} as {{ name }},
-            {{ last_input if last_input else 'cast(null as date)' }} as {{ name }}_last_input_date
-            {{- ',' if not loop.last }}
-        {% endfor %}
+    {% for name, (enabled, value, last_input) in measures.items() if enabled %}
+        {{ value }} as {{ name }},
+        {{ last_input if last_input else 'cast(null as date)' }} as {{ name }}_last_input_date
+        {{- ',' if not loop.last }}
+    {% endfor %}
     from customer_days
     left join {{ ref('int_health_billing_measured') }} as billing
         on customer_days.customer_id = billing.customer_id and customer_days.scored_date = billing.scored_date
@@ -68,7 +68,7 @@ wide as (
             on customer_days.customer_id = product.customer_id and customer_days.scored_date = product.scored_date
     {% endif %}
     {% if support %}
-        left join {{ ref('int_health_support_measured') }} as support
+        left join {{ ref('int_health_support_measured') }} as support  -- noqa: RF04
             on customer_days.customer_id = support.customer_id and customer_days.scored_date = support.scored_date
     {% endif %}
     {% if surveys %}

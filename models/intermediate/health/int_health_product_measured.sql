@@ -148,52 +148,101 @@ changes as (
     from usage
     where first_known_date < {{ dbt.dateadd('day', 28, 'activity_date') }}
     union all
-    select customer_id, cast({{ dbt.dateadd('day', 28, 'activity_date') }} as date), -events, 0, 0, 0, 0, 0
+    select
+        customer_id,
+        cast({{ dbt.dateadd('day', 28, 'activity_date') }} as date) as change_date,
+        -events as events_28d,
+        0 as events_prior_28d,
+        0 as active_user_days_28d,
+        0 as active_users_28d,
+        0 as core_features_28d,
+        0 as core_features_ever
     from usage
     where first_known_date < {{ dbt.dateadd('day', 28, 'activity_date') }}
     union all
     -- events in the 28 days before those: D - 55 <= a <= D - 28 and k <= D
     select
         customer_id,
-        greatest(first_known_date, cast({{ dbt.dateadd('day', 28, 'activity_date') }} as date)),
-        0, events, 0, 0, 0, 0
+        greatest(first_known_date, cast({{ dbt.dateadd('day', 28, 'activity_date') }} as date)) as change_date,
+        0 as events_28d,
+        events as events_prior_28d,
+        0 as active_user_days_28d,
+        0 as active_users_28d,
+        0 as core_features_28d,
+        0 as core_features_ever
     from usage
     where first_known_date < {{ dbt.dateadd('day', 56, 'activity_date') }}
     union all
-    select customer_id, cast({{ dbt.dateadd('day', 56, 'activity_date') }} as date), 0, -events, 0, 0, 0, 0
+    select
+        customer_id,
+        cast({{ dbt.dateadd('day', 56, 'activity_date') }} as date) as change_date,
+        0 as events_28d,
+        -events as events_prior_28d,
+        0 as active_user_days_28d,
+        0 as active_users_28d,
+        0 as core_features_28d,
+        0 as core_features_ever
     from usage
     where first_known_date < {{ dbt.dateadd('day', 56, 'activity_date') }}
     union all
     -- user-days in the 28 days (the sum of daily active users)
-    select customer_id, first_known_date, 0, 0, 1, 0, 0, 0
+    select
+        customer_id,
+        first_known_date as change_date,
+        0 as events_28d,
+        0 as events_prior_28d,
+        1 as active_user_days_28d,
+        0 as active_users_28d,
+        0 as core_features_28d,
+        0 as core_features_ever
     from user_days
     where first_known_date < {{ dbt.dateadd('day', 28, 'activity_date') }}
     union all
-    select customer_id, cast({{ dbt.dateadd('day', 28, 'activity_date') }} as date), 0, 0, -1, 0, 0, 0
+    select
+        customer_id,
+        cast({{ dbt.dateadd('day', 28, 'activity_date') }} as date) as change_date,
+        0 as events_28d,
+        0 as events_prior_28d,
+        -1 as active_user_days_28d,
+        0 as active_users_28d,
+        0 as core_features_28d,
+        0 as core_features_ever
     from user_days
     where first_known_date < {{ dbt.dateadd('day', 28, 'activity_date') }}
     union all
     -- distinct users and core features in the 28 days
     select
         customer_id,
-        opens_on,
-        0, 0, 0,
-        case when member_kind = 'user' then 1 else 0 end,
-        case when member_kind = 'core_feature' then 1 else 0 end,
-        0
+        opens_on as change_date,
+        0 as events_28d,
+        0 as events_prior_28d,
+        0 as active_user_days_28d,
+        case when member_kind = 'user' then 1 else 0 end as active_users_28d,
+        case when member_kind = 'core_feature' then 1 else 0 end as core_features_28d,
+        0 as core_features_ever
     from member_islands_merged
     union all
     select
         customer_id,
-        closes_on,
-        0, 0, 0,
-        case when member_kind = 'user' then -1 else 0 end,
-        case when member_kind = 'core_feature' then -1 else 0 end,
-        0
+        closes_on as change_date,
+        0 as events_28d,
+        0 as events_prior_28d,
+        0 as active_user_days_28d,
+        case when member_kind = 'user' then -1 else 0 end as active_users_28d,
+        case when member_kind = 'core_feature' then -1 else 0 end as core_features_28d,
+        0 as core_features_ever
     from member_islands_merged
     union all
     -- core features ever used
-    select customer_id, min(first_known_date), 0, 0, 0, 0, 0, 1
+    select
+        customer_id,
+        min(first_known_date) as change_date,
+        0 as events_28d,
+        0 as events_prior_28d,
+        0 as active_user_days_28d,
+        0 as active_users_28d,
+        0 as core_features_28d,
+        1 as core_features_ever
     from core_feature_days
     group by customer_id, event_name
 
@@ -202,8 +251,15 @@ changes as (
 -- the scored days themselves, with no change: the running sums below then stand on every one
 scored_days as (
 
-    select customer_id, scored_date as change_date, 0 as events_28d, 0 as events_prior_28d,
-        0 as active_user_days_28d, 0 as active_users_28d, 0 as core_features_28d, 0 as core_features_ever
+    select
+        customer_id,
+        scored_date as change_date,
+        0 as events_28d,
+        0 as events_prior_28d,
+        0 as active_user_days_28d,
+        0 as active_users_28d,
+        0 as core_features_28d,
+        0 as core_features_ever
     from customer_days
 
 ),
@@ -234,12 +290,24 @@ running as (
     select
         customer_id,
         change_date,
-        {% for measure in ['events_28d', 'events_prior_28d', 'active_user_days_28d', 'active_users_28d',
-                           'core_features_28d', 'core_features_ever'] %}
-            sum({{ measure }}) over (
-                partition by customer_id order by change_date rows between unbounded preceding and current row
-            ) as {{ measure }}{{ ',' if not loop.last }}
-        {% endfor %}
+        sum(events_28d) over (
+            partition by customer_id order by change_date rows between unbounded preceding and current row
+        ) as events_28d,
+        sum(events_prior_28d) over (
+            partition by customer_id order by change_date rows between unbounded preceding and current row
+        ) as events_prior_28d,
+        sum(active_user_days_28d) over (
+            partition by customer_id order by change_date rows between unbounded preceding and current row
+        ) as active_user_days_28d,
+        sum(active_users_28d) over (
+            partition by customer_id order by change_date rows between unbounded preceding and current row
+        ) as active_users_28d,
+        sum(core_features_28d) over (
+            partition by customer_id order by change_date rows between unbounded preceding and current row
+        ) as core_features_28d,
+        sum(core_features_ever) over (
+            partition by customer_id order by change_date rows between unbounded preceding and current row
+        ) as core_features_ever
     from daily_changes
 
 ),

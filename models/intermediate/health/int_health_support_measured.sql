@@ -57,7 +57,8 @@ tickets_known as (
         on
             ticket_links.ticket_id = ticket_versions.ticket_id
             and {{ csops.known_by('customer_days.known_before_at', 'ticket_versions') }}
-            and ticket_versions.created_at >= cast({{ dbt.dateadd('day', -89, 'customer_days.scored_date') }} as timestamp)
+            and ticket_versions.created_at
+            >= cast({{ dbt.dateadd('day', -89, 'customer_days.scored_date') }} as timestamp)
     left join targets on ticket_versions.ticket_priority = targets.ticket_priority
 
 ),

@@ -92,7 +92,7 @@ answers_known as (
     inner join answers
         on
             customer_days.customer_id = answers.customer_id
-            and answers.first_loaded_at < customer_days.known_before_at
+            and customer_days.known_before_at > answers.first_loaded_at
             and answers.submitted_at >= cast({{ dbt.dateadd('day', -364, 'customer_days.scored_date') }} as timestamp)
 
 ),

@@ -52,9 +52,9 @@ days as (
     select * from scores
     where
         is_in_daily_window
-        {% if is_incremental() %}
-            and scored_date > (select coalesce(latest_scored_date, cast('1900-01-01' as date)) from already_scored)
-        {% endif %}
+    {% if is_incremental() %}
+        and scored_date > (select coalesce(latest_scored_date, cast('1900-01-01' as date)) from already_scored)
+    {% endif %}
 
 ),
 
@@ -67,7 +67,8 @@ contribution_changes as (
         coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0) as contribution_change,
         row_number() over (
             partition by days.customer_id, days.scored_date
-            order by abs(coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0)) desc,
+            order by
+                abs(coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0)) desc,
                 now_scores.measure
         ) as change_rank
     from days

@@ -30,7 +30,10 @@ measure_scores as (
 
 days as (
 
-    select customer_id, scored_date from {{ ref('int_customer_health_scored') }}
+    select
+        customer_id,
+        scored_date
+    from {{ ref('int_customer_health_scored') }}
     where is_in_daily_window
 
 ),

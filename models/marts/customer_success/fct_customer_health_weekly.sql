@@ -58,7 +58,8 @@ contribution_changes as (
         coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0) as contribution_change,
         row_number() over (
             partition by weeks.customer_id, weeks.scored_date
-            order by abs(coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0)) desc,
+            order by
+                abs(coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0)) desc,
                 now_scores.measure
         ) as change_rank
     from weeks

@@ -33,9 +33,17 @@ with_day_before as (
 
 band_order as (
 
-    select 'red' as health_band, 1 as band_rank
-    union all select 'yellow', 2
-    union all select 'green', 3
+    select
+        'red' as health_band,
+        1 as band_rank
+    union all
+    select
+        'yellow' as health_band,
+        2 as band_rank
+    union all
+    select
+        'green' as health_band,
+        3 as band_rank
 
 ),
 
@@ -58,13 +66,17 @@ triggered as (
 
 alerts as (
 
-    select triggered.*, band_alert as alert_type
+    select
+        triggered.*,
+        triggered.band_alert as alert_type
     from triggered
-    where band_alert is not null
+    where triggered.band_alert is not null
     union all
-    select triggered.*, 'score_drop' as alert_type
+    select
+        triggered.*,
+        'score_drop' as alert_type
     from triggered
-    where is_score_drop
+    where triggered.is_score_drop
 
 ),
 

@@ -53,7 +53,7 @@ churns as (
     left join endings
         on
             movements.customer_id = endings.customer_id
-            and endings.ended_month_start_date = movements.month_start_date
+            and movements.month_start_date = endings.ended_month_start_date
     where movements.movement_type = 'churn'
     group by movements.customer_id, movements.month_start_date
 
@@ -61,7 +61,10 @@ churns as (
 
 expansions as (
 
-    select customer_id, month_start_date, movement_mrr_amount
+    select
+        customer_id,
+        month_start_date,
+        movement_mrr_amount
     from movements
     where movement_type = 'expansion'
 
@@ -71,22 +74,22 @@ outcomes as (
 
     select
         scores.*,
-        exists (
-            select 1 from churns
+        exists(
+            select 1 as churn_found from churns
             where
                 churns.customer_id = scores.customer_id
                 and churns.churn_date > scores.week_end_date
                 and churns.churn_date <= cast({{ dbt.dateadd('day', 90, 'scores.week_end_date') }} as date)
         ) as churned_90d,
-        exists (
-            select 1 from churns
+        exists(
+            select 1 as churn_found from churns
             where
                 churns.customer_id = scores.customer_id
                 and churns.churn_date > scores.week_end_date
                 and churns.churn_date <= cast({{ dbt.dateadd('day', 180, 'scores.week_end_date') }} as date)
         ) as churned_180d,
         coalesce((
-            select sum(expansions.movement_mrr_amount) from expansions
+            select sum(expansions.movement_mrr_amount) as expansion_mrr_amount from expansions
             where
                 expansions.customer_id = scores.customer_id
                 and expansions.month_start_date > scores.week_end_date
@@ -101,13 +104,29 @@ outcomes as (
 -- every customer-week counts in its segment and phase, and in the 'all' rows
 grouped as (
 
-    select outcomes.*, segment as segment_group, lifecycle_phase as phase_group from outcomes
+    select
+        outcomes.*,
+        outcomes.segment as segment_group,
+        outcomes.lifecycle_phase as phase_group
+    from outcomes
     union all
-    select outcomes.*, segment, 'all' from outcomes
+    select
+        outcomes.*,
+        outcomes.segment as segment_group,
+        'all' as phase_group
+    from outcomes
     union all
-    select outcomes.*, 'all', lifecycle_phase from outcomes
+    select
+        outcomes.*,
+        'all' as segment_group,
+        outcomes.lifecycle_phase as phase_group
+    from outcomes
     union all
-    select outcomes.*, 'all', 'all' from outcomes
+    select
+        outcomes.*,
+        'all' as segment_group,
+        'all' as phase_group
+    from outcomes
 
 ),
 
@@ -116,12 +135,19 @@ ranked as (
 
     select
         grouped.*,
-        rank() over (
-            partition by scorecard_id, scorecard_version, segment_group, phase_group
-            order by health_score desc
-        )
+        rank()
+            over (
+                partition by
+                    grouped.scorecard_id, grouped.scorecard_version, grouped.segment_group, grouped.phase_group
+                order by grouped.health_score desc
+            )
         + (count(*) over (
-            partition by scorecard_id, scorecard_version, segment_group, phase_group, health_score
+            partition by
+                grouped.scorecard_id,
+                grouped.scorecard_version,
+                grouped.segment_group,
+                grouped.phase_group,
+                grouped.health_score
         ) - 1) / 2.0 as risk_rank
     from grouped
 
@@ -146,15 +172,20 @@ summarised as (
         cast(sum(case when churned_180d then 1 else 0 end) as bigint) as churned_180d,
         avg(case when churned_90d then 1.0 else 0.0 end) as churn_rate_90d,
         avg(case when churned_180d then 1.0 else 0.0 end) as churn_rate_180d,
-        {% for band in ['red', 'yellow', 'green'] %}
-            {% for days in [90, 180] %}
-                avg(case when health_band = '{{ band }}' then case when churned_{{ days }}d then 1.0 else 0.0 end end)
-                    as {{ band }}_churn_rate_{{ days }}d,
-            {% endfor %}
-        {% endfor %}
-        {% for days in [90, 180] %}
-            sum(case when churned_{{ days }}d then risk_rank else 0 end) as churner_rank_sum_{{ days }}d,
-        {% endfor %}
+        avg(case when health_band = 'red' then case when churned_90d then 1.0 else 0.0 end end)
+            as red_churn_rate_90d,
+        avg(case when health_band = 'red' then case when churned_180d then 1.0 else 0.0 end end)
+            as red_churn_rate_180d,
+        avg(case when health_band = 'yellow' then case when churned_90d then 1.0 else 0.0 end end)
+            as yellow_churn_rate_90d,
+        avg(case when health_band = 'yellow' then case when churned_180d then 1.0 else 0.0 end end)
+            as yellow_churn_rate_180d,
+        avg(case when health_band = 'green' then case when churned_90d then 1.0 else 0.0 end end)
+            as green_churn_rate_90d,
+        avg(case when health_band = 'green' then case when churned_180d then 1.0 else 0.0 end end)
+            as green_churn_rate_180d,
+        sum(case when churned_90d then risk_rank else 0 end) as churner_rank_sum_90d,
+        sum(case when churned_180d then risk_rank else 0 end) as churner_rank_sum_180d,
         {{ csops.correlation('health_score', 'expansion_mrr_next_180d') }} as expansion_correlation_180d
     from ranked
     group by scorecard_id, scorecard_version, segment_group, phase_group
@@ -182,18 +213,22 @@ final as (
         churned_180d,
         churn_rate_90d,
         churn_rate_180d,
-        {% for band in ['red', 'yellow', 'green'] %}
-            {% for days in [90, 180] %}
-                {{ band }}_churn_rate_{{ days }}d,
-            {% endfor %}
-        {% endfor %}
-        {% for days in [90, 180] %}
-            case
-                when churned_{{ days }}d > 0 and churned_{{ days }}d < customer_weeks
-                    then (churner_rank_sum_{{ days }}d - churned_{{ days }}d * (churned_{{ days }}d + 1) / 2.0)
-                    / (churned_{{ days }}d * 1.0 * (customer_weeks - churned_{{ days }}d))
-            end as auc_{{ days }}d,
-        {% endfor %}
+        red_churn_rate_90d,
+        red_churn_rate_180d,
+        yellow_churn_rate_90d,
+        yellow_churn_rate_180d,
+        green_churn_rate_90d,
+        green_churn_rate_180d,
+        case
+            when churned_90d > 0 and churned_90d < customer_weeks
+                then (churner_rank_sum_90d - churned_90d * (churned_90d + 1) / 2.0)
+                    / (churned_90d * 1.0 * (customer_weeks - churned_90d))
+        end as auc_90d,
+        case
+            when churned_180d > 0 and churned_180d < customer_weeks
+                then (churner_rank_sum_180d - churned_180d * (churned_180d + 1) / 2.0)
+                    / (churned_180d * 1.0 * (customer_weeks - churned_180d))
+        end as auc_180d,
         case when churn_rate_180d > 0 then red_churn_rate_180d / churn_rate_180d end as red_lift_180d,
         case when green_churn_rate_180d > 0 then red_churn_rate_180d / green_churn_rate_180d end
             as red_to_green_ratio_180d,

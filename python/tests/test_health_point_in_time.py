@@ -16,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from test_point_in_time import cut_raw, dbt
 
 pytestmark = pytest.mark.warehouse

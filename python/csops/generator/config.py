@@ -45,8 +45,13 @@ SEGMENT_SHARE = (0.60, 0.30, 0.10)
 PAUSE_PER_MONTH = 0.025
 # Seats bought at signup: lognormal (median, sigma), clipped to (min, max).
 SEATS = {"smb": (5, 0.6, 1, 40), "mid_market": (35, 0.5, 10, 250), "enterprise": (250, 0.6, 80, 2500)}
-# Share of customers on a monthly (vs annual) contract.
+# Share of customers on a monthly (vs term) contract.
 MONTHLY_SHARE = {"smb": 0.70, "mid_market": 0.40, "enterprise": 0.0}
+# Term contracts (not monthly) are billed yearly, or per quarter or half year (a month plan with
+# interval_count 3 or 6): the share of each segment's term contracts on a quarterly and a semi-annual
+# term (the rest are annual). smb term contracts are always annual.
+TERM_MONTHS = (3, 6, 12)
+TERM_SHARE = {"smb": (0.0, 0.0, 1.0), "mid_market": (0.15, 0.10, 0.75), "enterprise": (0.10, 0.10, 0.80)}
 # Share of signups that start with a 14-day trial.
 TRIAL_SHARE = {"smb": 0.80, "mid_market": 0.50, "enterprise": 0.10}
 TRIAL_DAYS = 14
@@ -80,7 +85,8 @@ WRITE_OFF_RATE = 0.005
 
 PLAN_TIERS = ("starter", "growth", "enterprise")
 TIER_SHARE = {"smb": (0.7, 0.3, 0.0), "mid_market": (0.2, 0.7, 0.1), "enterprise": (0.0, 0.3, 0.7)}
-# Monthly list price per seat in USD; annual plans cost ANNUAL_MONTHS_BILLED x the monthly price a year.
+# Monthly list price per seat in USD; annual plans cost ANNUAL_MONTHS_BILLED x the monthly price a year,
+# quarterly and semi-annual ones 3 and 6 x the monthly price.
 PRICE_USD = {"starter": 15.0, "growth": 35.0, "enterprise": 65.0}
 ANNUAL_MONTHS_BILLED = 10
 CURRENCIES = ("USD", "EUR", "JPY")

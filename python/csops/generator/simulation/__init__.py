@@ -8,7 +8,8 @@ effect, new customers start paying, churned ones come back, seats and plans chan
 pause (lifecycle.py), invoices are issued and paid or dunned (invoicing.py), customers decide to
 churn (lifecycle.py), and the month's state is recorded.
 
-All phases draw from one stream seeded with (seed, 1), in this order; vectorised over customers.
+All phases draw from one stream seeded with (seed, 1), in this order; vectorised over customers. The
+billing terms (population.terms) draw from a stream of their own, seeded with (seed, 2).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .lifecycle import (
     start_pauses,
     start_paying,
 )
-from .population import calendar, contracts, latent_health, signups, trials_and_conversion
+from .population import calendar, contracts, latent_health, signups, terms, trials_and_conversion
 
 
 def simulate(scale: C.Scale, seed: int) -> World:
@@ -38,7 +39,9 @@ def simulate(scale: C.Scale, seed: int) -> World:
     s = signups(rng, scale.customers, cal)
     lh = latent_health(rng, s.segment, cal.n_months)
     conv = trials_and_conversion(rng, s, lh.health, cal)
-    book = Book(s, conv, contracts(rng, s.segment, conv.paid_start), cal.n_months)
+    contract = contracts(rng, s.segment, conv.paid_start)
+    book = Book(s, conv, contract, terms(np.random.default_rng([seed, 2]), s.segment, contract.annual),
+                cal.n_months)
     end_lost_trials(rng, book, conv, cal.as_of_day)
 
     for m in range(cal.n_months):

@@ -31,15 +31,16 @@ class Invoiced:
 
 
 def issue_invoices(b: Book, m: int, period_start: np.ndarray, paused: np.ndarray) -> Invoiced:
-    """An invoice at each period start (monthly) or term start (annual); none while paused."""
-    bill = (b.state == PAYING) & ~paused & (~b.annual | ((m - b.term_start) % 12 == 0))
+    """An invoice at each period start (monthly) or term start (quarterly, semi-annual or annual); none
+    while paused."""
+    bill = (b.state == PAYING) & ~paused & ((m - b.term_start) % b.interval == 0)
     idx = np.flatnonzero(bill)
     k = len(idx)
     ids = np.arange(b.n_invoices, b.n_invoices + k)
     b.n_invoices += k
     disc = np.where(period_start[idx] < b.discount_end[idx], b.discount_pct[idx], 0)
     amount = np.round(b.seats[idx] * b.price(idx) * (100 - disc) / 100).astype(np.int64)
-    period_end = add_months(period_start[idx], np.where(b.annual[idx], 12, 1))
+    period_end = add_months(period_start[idx], b.interval[idx])
     return Invoiced(idx, ids, amount, period_end)
 
 
@@ -103,5 +104,5 @@ def collect_payments(rng: np.random.Generator, b: Book, m: int, period_start: np
 
 
 def is_net_terms(segment: np.ndarray, annual: np.ndarray) -> np.ndarray:
-    """Customers who pay by invoice (bank transfer, net 30) rather than by card: enterprise annual contracts."""
+    """Customers who pay by invoice (bank transfer, net 30) rather than by card: enterprise term contracts."""
     return (segment == C.SEGMENTS.index(C.NET_TERMS_SEGMENT)) & annual

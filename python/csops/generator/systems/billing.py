@@ -26,14 +26,22 @@ TABLES = ("customers", "plans", "subscriptions", "subscription_items", "subscrip
           "payments", "fx_rates")
 
 
-# The catalogue: one plan per tier, interval and currency.
-PLAN_ROWS = [(t, iv, c) for t in C.PLAN_TIERS for iv in ("month", "year") for c in C.CURRENCIES]
-PLAN_IDS = np.asarray([f"plan_{t}_{iv}ly_{c.lower()}" for t, iv, c in PLAN_ROWS], dtype=object)
+# The catalogue: one plan per tier, billing period and currency. A billing period of 1, 3, 6 or 12
+# months is Stripe's (interval, interval_count): (month, 1), (month, 3), (month, 6), (year, 1). The
+# quarterly and semi-annual plans come after the monthly and yearly ones.
+PERIODS = {1: ("month", 1, "monthly"), 12: ("year", 1, "yearly"), 3: ("month", 3, "quarterly"),
+           6: ("month", 6, "semiannual")}
+PLAN_ROWS = ([(t, months, c) for t in C.PLAN_TIERS for months in (1, 12) for c in C.CURRENCIES]
+             + [(t, months, c) for months in (3, 6) for t in C.PLAN_TIERS for c in C.CURRENCIES])
+PLAN_IDS = np.asarray([f"plan_{t}_{PERIODS[m][2]}_{c.lower()}" for t, m, c in PLAN_ROWS], dtype=object)
+_PLAN_INDEX = np.zeros((len(C.PLAN_TIERS), 13, len(C.CURRENCIES)), np.int64)
+for _k, (_t, _m, _c) in enumerate(PLAN_ROWS):
+    _PLAN_INDEX[C.PLAN_TIERS.index(_t), _m, C.CURRENCIES.index(_c)] = _k
 
 
-def plan_id(tier: np.ndarray, annual: np.ndarray, currency: np.ndarray) -> np.ndarray:
-    """The plan of each (tier index, annual, currency index)."""
-    return PLAN_IDS[(np.asarray(tier) * 2 + np.asarray(annual).astype(int)) * 3 + np.asarray(currency)]
+def plan_id(tier: np.ndarray, interval: np.ndarray, currency: np.ndarray) -> np.ndarray:
+    """The plan of each (tier index, months per billing period, currency index)."""
+    return PLAN_IDS[_PLAN_INDEX[np.asarray(tier), np.asarray(interval), np.asarray(currency)]]
 
 
 @dataclass(frozen=True)
@@ -143,15 +151,16 @@ def _plans(ctx: Export, rng: np.random.Generator) -> RawTable:
     """The plan catalogue at list prices (never re-synced)."""
     tier_i = np.array([C.PLAN_TIERS.index(p[0]) for p in PLAN_ROWS])
     cur_i = np.array([C.CURRENCIES.index(p[2]) for p in PLAN_ROWS])
-    ann = np.array([p[1] == "year" for p in PLAN_ROWS])
+    months = np.array([p[1] for p in PLAN_ROWS])
     created = np.full(len(PLAN_ROWS), (ctx.w.month_start[0] - 30) * SECONDS_PER_DAY)
     cols = {
         "id": PLAN_IDS,
         "product_name": np.asarray([f"{C.COMPANY_NAME} {t.capitalize()}" for t, _, _ in PLAN_ROWS], dtype=object),
         "tier": np.asarray([p[0] for p in PLAN_ROWS], dtype=object),
-        "interval": np.asarray([p[1] for p in PLAN_ROWS], dtype=object),
+        "interval": np.asarray([PERIODS[p[1]][0] for p in PLAN_ROWS], dtype=object),
+        "interval_count": np.asarray([PERIODS[p[1]][1] for p in PLAN_ROWS], dtype=np.int64),
         "currency": np.asarray([p[2].lower() for p in PLAN_ROWS], dtype=object),
-        "unit_amount": unit_amount_minor(tier_i, cur_i, ann),
+        "unit_amount": unit_amount_minor(tier_i, cur_i, months),
         "active": np.ones(len(PLAN_ROWS), bool),
         "created": epoch(created),
         "_loaded_at": ctx.loaded_at(rng, created),
@@ -172,14 +181,14 @@ def _covered(rec: np.ndarray, day: np.ndarray, iv_rec: np.ndarray, iv_start: np.
     return (at >= 0) & (depth[np.maximum(at, 0)] > 0)
 
 
-def _period(anchor: np.ndarray, annual: np.ndarray, last_day: np.ndarray) -> np.ndarray:
-    """The start of the billing period (monthly or yearly from `anchor`) that contains `last_day`."""
+def _period(anchor: np.ndarray, interval: np.ndarray, last_day: np.ndarray) -> np.ndarray:
+    """The start of the billing period (every `interval` months from `anchor`) that contains `last_day`."""
     months = ((last_day.astype("datetime64[D]").astype("datetime64[M]")
                - anchor.astype("datetime64[D]").astype("datetime64[M]")).astype(np.int64))
     months = np.maximum(months, 0)
     per_start = add_months(anchor, months)
     months = np.where(per_start > last_day, months - 1, months)
-    months = np.where(annual, months // 12 * 12, months)
+    months = months // interval * interval
     return add_months(anchor, np.maximum(months, 0))
 
 
@@ -191,7 +200,7 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
     w, e = ctx.w, ctx.entities
     s = w.subs
     ns, n_test, test_ids = len(s["customer"]), len(tests.ids), tests.ids
-    annual, start, ended = s["annual"], s["start"], s["ended"]
+    interval, start, ended = s["interval"], s["start"], s["ended"]
     sec = anchor
     # when the state can change: created, trial end, each period start, cancellation, end, past due, pauses
     iv = w.invoices
@@ -200,7 +209,7 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
     pd_end = np.where(settle.settled_at[pd] >= 0, settle.settled_at[pd] // SECONDS_PER_DAY, w.horizon)
     ps = w.pauses
     limit = np.where(ended >= 0, ended, w.horizon)
-    step = np.where(annual, 12, 1)
+    step = interval
     running = start >= 0
     n_periods = np.where(running, _months_between(np.maximum(start, 0), limit) // step + 1, 0)
     p_rec = np.repeat(np.arange(ns), n_periods)
@@ -221,8 +230,8 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
     status = np.select([is_ended, in_trial, paused, past_due], ["canceled", "trialing", "paused", "past_due"],
                        "active").astype(object)
     last_day = np.minimum(day, np.where(ended[rec] >= 0, ended[rec] - 1, day))
-    per_start = _period(np.where(running[rec], start[rec], s["created"][rec]), annual[rec], last_day)
-    per_end = add_months(per_start, np.where(annual[rec], 12, 1))
+    per_start = _period(np.where(running[rec], start[rec], s["created"][rec]), interval[rec], last_day)
+    per_end = add_months(per_start, interval[rec])
     trial_period = (s["trial_end"][rec] >= 0) & ((day < s["trial_end"][rec]) | ~running[rec])
     per_start = np.where(trial_period, s["created"][rec], per_start)
     per_end = np.where(trial_period, s["trial_end"][rec], per_end)
@@ -283,7 +292,7 @@ def _subscription_items(ctx: Export, rng: np.random.Generator, tests: InternalCu
     cols = {
         "id": item_ids[np.concatenate([rec, ni + np.arange(n_test)])],
         "subscription_id": np.concatenate([sub_ids[it["subscription"][rec]], sub_ids[ns:]]),
-        "plan_id": np.concatenate([plan_id(it["tier"][rec], it["annual"][rec], it["currency"][rec]),
+        "plan_id": np.concatenate([plan_id(it["tier"][rec], it["interval"][rec], it["currency"][rec]),
                                    np.full(n_test, PLAN_IDS[6], dtype=object)]),
         "quantity": np.concatenate([it["quantity"][rec], np.ones(n_test, np.int64)]),
         "unit_amount": np.concatenate([it["unit_amount"][rec], np.full(n_test, 3500)]),
@@ -323,7 +332,7 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
               settle: Settlements, anchor: np.ndarray) -> RawTable:
     """The simulated invoices as a version log: open when issued, then paid at the successful payment
     attempt, or uncollectible at the last failed retry or (invoiced customers) the write-off; still
-    open when neither happened yet. Invoiced customers (enterprise annual) are due in C.NET_TERMS_DAYS
+    open when neither happened yet. Invoiced customers (enterprise term contracts) are due in C.NET_TERMS_DAYS
     days, card payers at once."""
     w, e = ctx.w, ctx.entities
     iv = w.invoices

@@ -31,6 +31,7 @@ class Book:
         self.paid_month = conv.paid_month.copy()  # a reactivation starts paying again
         self.annual = contract.annual  # a term contract (billed per quarter, half year or year), not monthly
         self.interval = terms.interval  # months per billing period (1 on a monthly contract)
+        self.negotiated_pct = terms.negotiated_pct  # percent below list price per seat (0: list price)
         # The contract as it is now (seat and plan changes, reactivations). Known quirk, kept so the
         # output stays byte-identical: the first items hold these very discount arrays, so a reactivation
         # resetting a customer's discount in place also clears it on that customer's first item.
@@ -89,8 +90,10 @@ class Book:
         self.paused_by_month = np.zeros((n, n_months), bool)
 
     def price(self, who: np.ndarray) -> np.ndarray:
-        """List price per seat (minor units, per billing period) of the current plan of `who`."""
-        return unit_amount_minor(self.tier[who], self.currency[who], self.interval[who])
+        """Price per seat (minor units, per billing period) `who` pays on the current plan: the list
+        price, less the negotiated percentage (rounded to whole minor units)."""
+        list_price = unit_amount_minor(self.tier[who], self.currency[who], self.interval[who])
+        return np.round(list_price * (100 - self.negotiated_pct[who]) / 100).astype(np.int64)
 
     def yearly(self, who: np.ndarray) -> np.ndarray:
         """Billing periods a year of `who`'s contract (12 monthly, 4 quarterly, 2, or 1 annual)."""

@@ -86,6 +86,10 @@ NET_TERMS_SEGMENT = "enterprise"
 NET_TERMS_DAYS = 30
 WRITE_OFF_DAYS = 90
 WRITE_OFF_RATE = 0.005
+# Partial payments: this share of invoiced customers' invoices is paid in two bank transfers, the first
+# for PARTIAL_FIRST_SHARE of the amount, the rest 10 to 40 days later (the invoice open until then).
+PARTIAL_PAYMENT_RATE = 0.08
+PARTIAL_FIRST_SHARE = (0.3, 0.7)
 
 PLAN_TIERS = ("starter", "growth", "enterprise")
 TIER_SHARE = {"smb": (0.7, 0.3, 0.0), "mid_market": (0.2, 0.7, 0.1), "enterprise": (0.0, 0.3, 0.7)}

@@ -84,6 +84,7 @@ class Book:
         self.term_start = np.zeros(n, np.int64)  # month the current term (annual contracts) started
         self.churned_month = np.full(n, -10, np.int64)
         self.reactivations = np.zeros(n, np.int64)
+        self.prorate_seats = np.zeros(n, np.int64)  # seats added mid-term this month (a proration invoice)
         self.paused_until = np.full(n, -1, np.int64)  # month in which a paused subscription resumes billing
         self.seats_by_month = np.zeros((n, n_months), np.int32)
         self.active_by_month = np.zeros((n, n_months), bool)

@@ -83,9 +83,9 @@ def change_seats_and_plans(rng: np.random.Generator, b: Book, m: int, period_sta
                            h: np.ndarray) -> np.ndarray:
     """Seat expansions (likelier when healthy), contractions and plan up- and downgrades at the period
     start; term contracts shrink or change plan only at renewal (expansions per segment,
-    C.EXPANSION_PER_MONTH). Records expansion opportunities (mid-market and enterprise) and won
-    renewals. Ends pauses that are over; returns the customers running normally this period (paying,
-    not in their first month, not paused)."""
+    C.EXPANSION_PER_MONTH), and seats added mid-term get a proration invoice (invoicing.py). Records
+    expansion opportunities (mid-market and enterprise) and won renewals. Ends pauses that are over;
+    returns the customers running normally this period (paying, not in their first month, not paused)."""
     n, annual, tier = b.n, b.annual, b.tier
     active = b.state == PAYING
     b.paused_until[active & (b.paused_until == m)] = -1  # a pause ends: billing resumes this period
@@ -99,6 +99,8 @@ def change_seats_and_plans(rng: np.random.Generator, b: Book, m: int, period_sta
     down = can_shrink & ~up & (tier > 0) & (rng.random(n) < 0.02 * (1 - h))
     delta = np.maximum(1, np.round(b.seats * rng.uniform(0.1, 0.35, n))).astype(np.int64)
     b.seats = np.where(expand, b.seats + delta, np.where(shrink, np.maximum(1, b.seats - delta), b.seats))
+    # seats added mid-term on a term contract are invoiced at once, prorated to the end of the term
+    b.prorate_seats = np.where(expand & annual & ~renewal, delta, 0)
     b.tier = np.where(up, tier + 1, np.where(down, tier - 1, tier))
     idx = np.flatnonzero(expand | shrink | up | down)
     b.close_items(idx, period_start[idx])

@@ -86,6 +86,8 @@ class Settlements:
     settled_at: np.ndarray  # per invoice: epoch seconds of the successful or last failed attempt, or of
     #                         the write-off of an invoiced customer's unpaid invoice; -1 if open
     paid: np.ndarray  # per invoice: settled by a successful attempt
+    part_paid_at: np.ndarray  # per invoice: epoch seconds of a first payment that paid only part of it, or -1
+    part_paid: np.ndarray  # per invoice: the amount that first partial payment paid (0 without one)
 
 
 def _settlements(ctx: Export, rng: np.random.Generator, sec: np.ndarray) -> Settlements:
@@ -94,10 +96,19 @@ def _settlements(ctx: Export, rng: np.random.Generator, sec: np.ndarray) -> Sett
     pay_at = (p["day"] * SECONDS_PER_DAY + sec[iv["subscription"][p["invoice"]]]
               + rng.integers(3_600, 20_000, len(p["invoice"])))
     ok, att, inv = p["succeeded"], p["attempt"], p["invoice"]
-    settled_at = np.full(nv, -1, np.int64)
-    paid = np.zeros(nv, bool)
-    settled_at[inv[ok]] = pay_at[ok]
-    paid[inv[ok]] = True
+    # paid once the successful payments add up to the amount due (an invoiced customer may pay in two
+    # transfers: the invoice stays open, partly paid, until the second)
+    paid_sum = np.zeros(nv, np.int64)
+    np.add.at(paid_sum, inv[ok], p["amount"][ok])
+    last_ok = np.full(nv, -1, np.int64)
+    np.maximum.at(last_ok, inv[ok], pay_at[ok])
+    paid = (last_ok >= 0) & (paid_sum >= iv["amount"])
+    settled_at = np.where(paid, last_ok, -1)
+    first = ok & (att == 1) & (p["amount"] < iv["amount"][inv])
+    part_paid_at = np.full(nv, -1, np.int64)
+    part_paid = np.zeros(nv, np.int64)
+    part_paid_at[inv[first]] = pay_at[first]
+    part_paid[inv[first]] = p["amount"][first]
     dunned = ~ok & (att == 4)
     settled_at[inv[dunned]] = pay_at[dunned]
     # invoiced customers (net terms) are never charged: an unpaid invoice is written off
@@ -110,7 +121,7 @@ def _settlements(ctx: Export, rng: np.random.Generator, sec: np.ndarray) -> Sett
     due = iv["day"] + C.NET_TERMS_DAYS
     late = net & ((settled_at < 0) | (settled_at // SECONDS_PER_DAY > due))
     overdue_from[late] = due[late]
-    return Settlements(pay_at, overdue_from, settled_at, paid)
+    return Settlements(pay_at, overdue_from, settled_at, paid, part_paid_at, part_paid)
 
 
 def _customers(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, InternalCustomers]:
@@ -330,10 +341,11 @@ def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndar
 
 def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_ids: np.ndarray,
               settle: Settlements, anchor: np.ndarray) -> RawTable:
-    """The simulated invoices as a version log: open when issued, then paid at the successful payment
-    attempt, or uncollectible at the last failed retry or (invoiced customers) the write-off; still
-    open when neither happened yet. Invoiced customers (enterprise term contracts) are due in C.NET_TERMS_DAYS
-    days, card payers at once."""
+    """The simulated invoices as a version log: open when issued (and still open, partly paid, at the
+    first of two transfers), then paid at the successful payment attempt (the last), or uncollectible
+    at the last failed retry or (invoiced customers) the write-off; still open when neither happened
+    yet. Invoiced customers (enterprise term contracts) are due in C.NET_TERMS_DAYS days, card payers
+    at once."""
     w, e = ctx.w, ctx.entities
     iv = w.invoices
     nv = len(iv["customer"])
@@ -341,13 +353,16 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
     inv_created = iv["day"] * SECONDS_PER_DAY + sec + rng.integers(0, 3_600, nv)
     net_terms = is_net_terms(w.segment[iv["customer"]], iv["annual"])
     settled = settle.settled_at >= 0
-    rec = np.concatenate([np.arange(nv), np.flatnonzero(settled)])
-    final = np.concatenate([np.zeros(nv, bool), np.ones(settled.sum(), bool)])
-    order = np.lexsort((final, rec))
-    rec, final = rec[order], final[order]
+    part = settle.part_paid_at >= 0
+    rec = np.concatenate([np.arange(nv), np.flatnonzero(part), np.flatnonzero(settled)])
+    stage = np.concatenate([np.zeros(nv, np.int64), np.ones(part.sum(), np.int64), np.full(settled.sum(), 2)])
+    order = np.lexsort((stage, rec))
+    rec, stage = rec[order], stage[order]
+    final = stage == 2
     paid = final & settle.paid[rec]
     status = np.where(final, np.where(paid, "paid", "uncollectible"), "open")
-    changed = np.where(final, settle.settled_at[rec], inv_created[rec])
+    changed = np.where(final, settle.settled_at[rec],
+                       np.where(stage == 1, settle.part_paid_at[rec], inv_created[rec]))
     cols = {
         "id": inv_ids[rec],
         "customer_id": e.billing_id[iv["customer"][rec]],
@@ -358,7 +373,7 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
         "period_start": epoch(iv["period_start"][rec] * SECONDS_PER_DAY + sec[rec]),
         "period_end": epoch(iv["period_end"][rec] * SECONDS_PER_DAY + sec[rec]),
         "amount_due": iv["amount"][rec],
-        "amount_paid": np.where(paid, iv["amount"][rec], 0),
+        "amount_paid": np.where(paid, iv["amount"][rec], np.where(stage == 1, settle.part_paid[rec], 0)),
         "currency": np.char.lower(np.array(C.CURRENCIES)[iv["currency"][rec]]),
         "_loaded_at": ctx.loaded_at(rng, changed),
     }

@@ -45,6 +45,9 @@ SEGMENT_SHARE = (0.60, 0.30, 0.10)
 # the plan's list price (items carry their own unit_amount), by NEGOTIATED_DISCOUNT_PCT percent.
 NEGOTIATED_SHARE = {"smb": 0.0, "mid_market": 0.20, "enterprise": 0.40}
 NEGOTIATED_DISCOUNT_PCT = (5, 10, 15, 20, 25)
+# Monthly probability that a paying customer moves its billing to another currency (once at most, at
+# a period start where it could change plan): a new subscription in the new currency (lifecycle.py).
+CURRENCY_CHANGE_PER_MONTH = 0.0005
 # Probability a struggling monthly customer pauses billing in a month: PAUSE_PER_MONTH * (1 - health).
 PAUSE_PER_MONTH = 0.025
 # Seats bought at signup: lognormal (median, sigma), clipped to (min, max).

@@ -4,12 +4,13 @@ system is a view of.
 Before the month loop (population.py): the calendar, signups, latent health, trials and conversion,
 the contracts signed. Then the first subscription of every signup and the end of lost trials
 (book.py, lifecycle.py). Then, month by month, at each customer's period start: cancellations take
-effect, new customers start paying, churned ones come back, seats and plans change, subscriptions
-pause (lifecycle.py), invoices are issued and paid or dunned (invoicing.py), customers decide to
-churn (lifecycle.py), and the month's state is recorded.
+effect, new customers start paying, churned ones come back, a customer rarely changes currency,
+seats and plans change, subscriptions pause (lifecycle.py), invoices are issued and paid or dunned
+(invoicing.py), customers decide to churn (lifecycle.py), and the month's state is recorded.
 
 All phases draw from one stream seeded with (seed, 1), in this order; vectorised over customers. The
-billing terms (population.terms) draw from a stream of their own, seeded with (seed, 2).
+billing terms (population.terms) draw from a stream of their own, seeded with (seed, 2), and currency
+changes (lifecycle.change_currency) from one seeded with (seed, 3).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..world import World
 from .book import Book
 from .invoicing import collect_payments, issue_invoices
 from .lifecycle import (
+    change_currency,
     change_seats_and_plans,
     decide_churn,
     end_cancellations,
@@ -44,12 +46,14 @@ def simulate(scale: C.Scale, seed: int) -> World:
                 cal.n_months)
     end_lost_trials(rng, book, conv, cal.as_of_day)
 
+    switch_rng = np.random.default_rng([seed, 3])
     for m in range(cal.n_months):
         period_start = cal.month_start[m] + conv.anchor - 1
         h = lh.health[:, m]
         end_cancellations(book, m, period_start)
         start_paying(rng, book, m, cal.as_of_day)
         reactivate(rng, book, m, period_start, h)
+        change_currency(switch_rng, book, m, period_start)
         running = change_seats_and_plans(rng, book, m, period_start, h)
         paused = start_pauses(rng, book, m, period_start, h, running)
         collect_payments(rng, book, m, period_start, h, issue_invoices(book, m, period_start, paused), cal.as_of_day)

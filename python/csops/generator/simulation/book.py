@@ -1,7 +1,8 @@
 """The subscription book: every customer's state as the months go by, and the ledgers the month
 phases write to (subscriptions, their items, invoices, payments, opportunities, churns, pauses).
 
-Subscriptions are preallocated (each customer has at most three: the first and two reactivations);
+Subscriptions are preallocated (each customer has at most four: the first, two reactivations and a
+currency change);
 items are one row per period of constant plan, seats and discount, closed by recording an end day.
 """
 
@@ -39,7 +40,7 @@ class Book:
         self.discount_pct, self.discount_end = contract.discount_pct, contract.discount_end
 
         # the first subscription of every signup, created on the signup day
-        cap = 3 * n + 1
+        cap = 4 * n + 1
         self.sub_customer = np.full(cap, -1, np.int64)
         self.sub_created = np.full(cap, -1, np.int64)
         self.sub_trial_end = np.full(cap, -1, np.int64)
@@ -50,6 +51,7 @@ class Book:
         self.sub_interval = np.ones(cap, np.int64)
         self.sub_currency = np.zeros(cap, np.int64)
         self.sub_past_due = np.zeros(cap, bool)
+        self.sub_currency_change = np.zeros(cap, bool)  # started by a currency change, not a reactivation
         self.sub_customer[:n] = np.arange(n)
         self.sub_created[:n] = s.signup_day
         self.sub_trial_end[:n] = np.where(conv.has_trial, conv.paid_start, -1)
@@ -84,6 +86,8 @@ class Book:
         self.term_start = np.zeros(n, np.int64)  # month the current term (annual contracts) started
         self.churned_month = np.full(n, -10, np.int64)
         self.reactivations = np.zeros(n, np.int64)
+        self.changed_currency = np.zeros(n, bool)
+        self.switching = np.zeros(n, bool)  # changing currency this month (no other change)
         self.prorate_seats = np.zeros(n, np.int64)  # seats added mid-term this month (a proration invoice)
         self.paused_until = np.full(n, -1, np.int64)  # month in which a paused subscription resumes billing
         self.seats_by_month = np.zeros((n, n_months), np.int32)
@@ -147,7 +151,7 @@ class Book:
             "customer": self.sub_customer[trunc], "created": self.sub_created[trunc],
             "trial_end": self.sub_trial_end[trunc], "start": self.sub_start[trunc],
             "canceled": self.sub_canceled[trunc], "ended": self.sub_ended[trunc], "annual": self.sub_annual[trunc],
-            "interval": self.sub_interval[trunc],
+            "interval": self.sub_interval[trunc], "currency_change": self.sub_currency_change[trunc],
             "currency": self.sub_currency[trunc], "past_due": self.sub_past_due[trunc],
             "paused": np.isin(np.arange(self.n_subs), paused_now),
         }

@@ -90,7 +90,7 @@ def change_seats_and_plans(rng: np.random.Generator, b: Book, m: int, period_sta
     active = b.state == PAYING
     b.paused_until[active & (b.paused_until == m)] = -1  # a pause ends: billing resumes this period
     paused = active & (b.paused_until > m)
-    running = active & (b.paid_month < m) & ~paused
+    running = active & (b.paid_month < m) & ~paused & ~b.switching
     renewal = running & annual & ((m - b.term_start) % b.interval == 0)
     can_shrink = running & (~annual | renewal)
     expand = running & (rng.random(n) < per_segment(b.segment, C.EXPANSION_PER_MONTH) * h ** 2)
@@ -116,6 +116,32 @@ def change_seats_and_plans(rng: np.random.Generator, b: Book, m: int, period_sta
                created=period_start[ren] - 90, close=period_start[ren] - rng.integers(0, 10, len(ren)),
                amount=b.seats[ren] * b.price(ren), currency=b.currency[ren])
     return running
+
+
+def change_currency(rng: np.random.Generator, b: Book, m: int, period_start: np.ndarray) -> None:
+    """Rarely (C.CURRENCY_CHANGE_PER_MONTH), a paying customer moves its billing to another currency,
+    once, at a period start where it could change plan (any month on a monthly contract, a renewal on
+    a term): the subscription ends and a new one in the new currency starts that day, with the same
+    plan, seats, price (converted at list) and discount; not a churn, no seat or plan change that
+    month. Draws from a stream of its own (the same draws every month)."""
+    u = rng.random(b.n)
+    shift = rng.integers(1, len(C.CURRENCIES), b.n)
+    b.switching[:] = False
+    at_period = ~b.annual | ((m - b.term_start) % b.interval == 0)
+    eligible = ((b.state == PAYING) & (b.paid_month < m) & (b.paused_until < 0) & ~b.pending & at_period
+                & ~b.changed_currency & ~b.sub_past_due[b.cur_sub[:b.n]])
+    idx = np.flatnonzero(eligible & (u < C.CURRENCY_CHANGE_PER_MONTH))
+    if not len(idx):
+        return
+    day = period_start[idx]
+    b.end_subscriptions(idx, day)
+    b.currency[idx] = (b.currency[idx] + shift[idx]) % len(C.CURRENCIES)
+    b.new_subscriptions(idx, day)
+    b.sub_currency_change[b.cur_sub[idx]] = True
+    b.open_items(idx, day)
+    b.term_start[idx] = m
+    b.changed_currency[idx] = True
+    b.switching[idx] = True
 
 
 def start_pauses(rng: np.random.Generator, b: Book, m: int, period_start: np.ndarray, h: np.ndarray,

@@ -128,7 +128,9 @@ def truth_tables(ctx: Export) -> dict[str, pa.Table]:
     n = int((w.signup_day < as_of).sum())  # customers are in signup order
     key = T.join("C", np.char.zfill(np.arange(n).astype(str), 7))
     started = (w.subs["start"] >= 0) & (w.subs["start"] < as_of) & (w.subs["customer"] < n)
-    reacts = np.bincount(w.subs["customer"][started], minlength=n) - 1
+    # a currency change ends a subscription and starts another the same day: not a churn and a comeback
+    comebacks = started & ~w.subs["currency_change"]
+    reacts = np.bincount(w.subs["customer"][comebacks], minlength=n) - 1
     churned_before = w.churns["day"] < as_of
     churn_day = _true_churn_day(w.churns["customer"][churned_before], w.churns["day"][churned_before],
                                 w.subs["customer"][started], w.subs["start"][started], n)

@@ -48,6 +48,25 @@ NEGOTIATED_DISCOUNT_PCT = (5, 10, 15, 20, 25)
 # Monthly probability that a paying customer moves its billing to another currency (once at most, at
 # a period start where it could change plan): a new subscription in the new currency (lifecycle.py).
 CURRENCY_CHANGE_PER_MONTH = 0.0005
+# CS plays (simulation/plays.py): each month the CS team runs a play on paying customers whose signals
+# cross its threshold, at most once per PLAY_COOLDOWN_MONTHS per play and one play a customer a month
+# (the first of PLAYS that applies). A random PLAY_HOLDOUT_SHARE of the eligible are held out (not
+# contacted). A treated customer's latent health gets PLAY_EFFECT_LOGIT (logit scale, per segment)
+# from the next month, fading by PLAY_EFFECT_DECAY a month (the persistence of latent health); the
+# churn hazard follows health. The renewal play does nothing: a grader can tell a play that works.
+PLAYS = ("save", "renewal", "adoption")
+PLAY_HOLDOUT_SHARE = 0.20
+PLAY_COOLDOWN_MONTHS = 6
+SAVE_PLAY_HEALTH = 0.30  # save play: latent health below this
+RENEWAL_PLAY_HEALTH = 0.50  # renewal play: a term contract 3 months before its last month, health below this
+ADOPTION_PLAY_HEALTH = 0.45  # adoption play: health (which drives usage) below this in the 2nd or 3rd month
+ADOPTION_PLAY_MONTHS = (2, 3)  # months after the paid start (0) in which the adoption play can run
+PLAY_EFFECT_LOGIT = {
+    "save": {"smb": 0.35, "mid_market": 0.70, "enterprise": 1.00},
+    "renewal": {"smb": 0.0, "mid_market": 0.0, "enterprise": 0.0},
+    "adoption": {"smb": 0.0, "mid_market": 0.40, "enterprise": 0.60},
+}
+PLAY_EFFECT_DECAY = 0.8
 # Probability a struggling monthly customer pauses billing in a month: PAUSE_PER_MONTH * (1 - health).
 PAUSE_PER_MONTH = 0.025
 # Seats bought at signup: lognormal (median, sigma), clipped to (min, max).

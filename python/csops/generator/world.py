@@ -44,6 +44,9 @@ class World:
     opportunities: dict[str, np.ndarray] = field(default_factory=dict)
     churns: dict[str, np.ndarray] = field(default_factory=dict)
     pauses: dict[str, np.ndarray] = field(default_factory=dict)
+    # CS play assignments (simulation/plays.py), in the order run: customer, play (index into C.PLAYS),
+    # month, day, treated (else held out), uplift (logit, what treatment gives), paid_month at the time
+    plays: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n(self) -> int:

@@ -10,7 +10,9 @@ seats and plans change, subscriptions pause (lifecycle.py), invoices are issued 
 
 All phases draw from one stream seeded with (seed, 1), in this order; vectorised over customers. The
 billing terms (population.terms) draw from a stream of their own, seeded with (seed, 2), and currency
-changes (lifecycle.change_currency) from one seeded with (seed, 3).
+changes (lifecycle.change_currency) from one seeded with (seed, 3). After the month's churn decisions,
+the CS team runs its plays with a random holdout (plays.py, a stream seeded with (seed, 4)); a treated
+customer's latent health and hazard change from the next month on.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .lifecycle import (
     start_pauses,
     start_paying,
 )
+from .plays import PlayLedger, run_plays
 from .population import calendar, contracts, latent_health, signups, terms, trials_and_conversion
 
 
@@ -47,6 +50,8 @@ def simulate(scale: C.Scale, seed: int) -> World:
     end_lost_trials(rng, book, conv, cal.as_of_day)
 
     switch_rng = np.random.default_rng([seed, 3])
+    play_rng = np.random.default_rng([seed, 4])
+    plays = PlayLedger(book.n)
     for m in range(cal.n_months):
         period_start = cal.month_start[m] + conv.anchor - 1
         h = lh.health[:, m]
@@ -59,6 +64,7 @@ def simulate(scale: C.Scale, seed: int) -> World:
         collect_payments(rng, book, m, period_start, h, issue_invoices(book, m, period_start, paused), cal.as_of_day)
         decide_churn(rng, book, m, period_start, lh.hazard, paused, cal.as_of_day)
         book.record_month(m, paused)
+        run_plays(play_rng, book, plays, m, period_start, lh.health, lh.hazard)
 
     return World(
         seed=seed, scale=scale, horizon=cal.as_of_day, month_start=cal.month_start, segment=s.segment,
@@ -67,5 +73,5 @@ def simulate(scale: C.Scale, seed: int) -> World:
         active_by_month=book.active_by_month, paused_by_month=book.paused_by_month,
         subs=book.subscriptions(cal.n_months), items=book.subscription_items(), pauses=book.pauses.arrays(),
         invoices=book.invoices.arrays(), payments=book.payments.arrays(), opportunities=book.opps.arrays(),
-        churns=book.churns.arrays(),
+        churns=book.churns.arrays(), plays=plays.rows.arrays(),
     )

@@ -406,7 +406,9 @@ def _payments(ctx: Export, rng: np.random.Generator, inv_ids: np.ndarray, pay_at
 
 
 def _fx_rates(ctx: Export, rng: np.random.Generator) -> RawTable:
-    """Daily USD rates from a month before the window: a gentle random walk around the start rates."""
+    """Daily USD rates from a month before the window: a gentle random walk around the start rates. The
+    feed loads a day's rates for every currency in one sync (one _loaded_at per day), so no cut of the
+    raw data holds part of a rate day."""
     w = ctx.w
     days = np.arange(w.month_start[0] - 31, w.horizon)
     nd = len(days)
@@ -422,6 +424,6 @@ def _fx_rates(ctx: Export, rng: np.random.Generator) -> RawTable:
         "base_currency": np.full(len(fx_day), "USD", dtype=object),
         "quote_currency": np.concatenate(rows_cur),
         "rate": np.concatenate(rows_rate),
-        "_loaded_at": ctx.loaded_at(rng, (fx_day + 1) * SECONDS_PER_DAY),
+        "_loaded_at": np.tile(ctx.loaded_at(rng, (days + 1) * SECONDS_PER_DAY), len(C.CURRENCIES)),
     }
     return ctx.table("billing", "fx_rates", cols, dup_rate=0)

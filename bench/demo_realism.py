@@ -95,7 +95,7 @@ def report(con: duckdb.DuckDBPyConnection) -> None:
                  union all select (d1 - interval 12 month)::date, 'then' from d),
         items as (
             select s.customer_id, i.quantity * i.unit_amount
-                     / (case when p.interval = 'year' then 12 else 1 end)
+                     / (case when p.interval = 'year' then 12 else 1 end * coalesce(p.interval_count, 1))
                      / (case upper(p.currency) when 'USD' then 100 when 'EUR' then 92 else 148 end) as mrr_full,
                    coalesce(i.discount_percent, 0) as disc, to_timestamp(i.discount_end) as disc_end,
                    to_timestamp(i.started_at) as st, to_timestamp(i.ended_at) as en

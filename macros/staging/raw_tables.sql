@@ -60,7 +60,7 @@
         'product': ['workspaces', 'users', 'features', 'events'],
         'support': ['organizations', 'tickets'],
         'surveys': ['nps_responses', 'csat_responses'],
-        'cs_platform': ['activities', 'check_ins'],
+        'cs_platform': ['activities', 'check_ins', 'play_assignments'],
         'community': ['members', 'posts', 'event_attendance'],
     } -%}
     {%- for system, tables in staged.items() if var('enable_' ~ system, true) -%}

@@ -31,7 +31,7 @@ def test_the_generator_writes_the_registrys_columns_with_fitting_types(tiny):
         schema = pq.read_schema(next((tiny / "raw" / table.system / table.name).glob("*/part-0.parquet")))
         written = set(schema.names)
         declared = set(table.column_names)
-        # an optional column may be left out of the files (interval_count: the demo bills every plan once per interval)
+        # an optional column may be left out of the files (a company without quarterly plans omits interval_count)
         required = {column.name for column in table.columns if column.required}
         if written - declared or required - written:
             problems.append(f"{table.system}.{table.name}: written not declared {sorted(written - declared)}, "

@@ -196,7 +196,8 @@ def built(tiny, tmp_path_factory):
     ).fetchall()]
     crm_of = dict(zip(CUSTOMERS, accounts, strict=True))
     plans = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
-        f"select id, unit_amount, case interval when 'year' then 12 else 1 end, upper(currency) "
+        f"select id, unit_amount, case interval when 'year' then 12 else 1 end * coalesce(interval_count, 1), "
+        f"upper(currency) "
         f"from {table('billing', 'plans')}").fetchall()}
     rates_rows = con.execute(
         f"select quote_currency, rate from {table('billing', 'fx_rates')} "

@@ -41,12 +41,43 @@ SCALES: dict[str, Scale] = {
 SEGMENTS = ("smb", "mid_market", "enterprise")
 SEGMENT_SHARE = (0.60, 0.30, 0.10)
 
+# Negotiated prices: this share of mid-market and enterprise contracts pay a price per seat below
+# the plan's list price (items carry their own unit_amount), by NEGOTIATED_DISCOUNT_PCT percent.
+NEGOTIATED_SHARE = {"smb": 0.0, "mid_market": 0.20, "enterprise": 0.40}
+NEGOTIATED_DISCOUNT_PCT = (5, 10, 15, 20, 25)
+# Monthly probability that a paying customer moves its billing to another currency (once at most, at
+# a period start where it could change plan): a new subscription in the new currency (lifecycle.py).
+CURRENCY_CHANGE_PER_MONTH = 0.0005
+# CS plays (simulation/plays.py): each month the CS team runs a play on paying customers whose signals
+# cross its threshold, at most once per PLAY_COOLDOWN_MONTHS per play and one play a customer a month
+# (the first of PLAYS that applies). A random PLAY_HOLDOUT_SHARE of the eligible are held out (not
+# contacted). A treated customer's latent health gets PLAY_EFFECT_LOGIT (logit scale, per segment)
+# from the next month, fading by PLAY_EFFECT_DECAY a month (the persistence of latent health); the
+# churn hazard follows health. The renewal play does nothing: a grader can tell a play that works.
+PLAYS = ("save", "renewal", "adoption")
+PLAY_HOLDOUT_SHARE = 0.20
+PLAY_COOLDOWN_MONTHS = 6
+SAVE_PLAY_HEALTH = 0.30  # save play: latent health below this
+RENEWAL_PLAY_HEALTH = 0.50  # renewal play: a term contract 3 months before its last month, health below this
+ADOPTION_PLAY_HEALTH = 0.45  # adoption play: health (which drives usage) below this in the 2nd or 3rd month
+ADOPTION_PLAY_MONTHS = (2, 3)  # months after the paid start (0) in which the adoption play can run
+PLAY_EFFECT_LOGIT = {
+    "save": {"smb": 0.35, "mid_market": 0.70, "enterprise": 1.00},
+    "renewal": {"smb": 0.0, "mid_market": 0.0, "enterprise": 0.0},
+    "adoption": {"smb": 0.0, "mid_market": 0.40, "enterprise": 0.60},
+}
+PLAY_EFFECT_DECAY = 0.8
 # Probability a struggling monthly customer pauses billing in a month: PAUSE_PER_MONTH * (1 - health).
 PAUSE_PER_MONTH = 0.025
 # Seats bought at signup: lognormal (median, sigma), clipped to (min, max).
 SEATS = {"smb": (5, 0.6, 1, 40), "mid_market": (35, 0.5, 10, 250), "enterprise": (250, 0.6, 80, 2500)}
-# Share of customers on a monthly (vs annual) contract.
+# Share of customers on a monthly (vs term) contract.
 MONTHLY_SHARE = {"smb": 0.70, "mid_market": 0.40, "enterprise": 0.0}
+# Term contracts (not monthly) are billed yearly, or per quarter or half year (a month plan with
+# interval_count 3 or 6): the share of each segment's term contracts on a quarterly and a semi-annual
+# term (the rest are annual). smb term contracts are always annual.
+TERM_MONTHS = (3, 6, 12)
+TERM_SHARE = {"smb": (0.0, 0.0, 1.0), "mid_market": (0.15, 0.10, 0.75), "enterprise": (0.10, 0.10, 0.80)}
 # Share of signups that start with a 14-day trial.
 TRIAL_SHARE = {"smb": 0.80, "mid_market": 0.50, "enterprise": 0.10}
 TRIAL_DAYS = 14
@@ -77,10 +108,15 @@ NET_TERMS_SEGMENT = "enterprise"
 NET_TERMS_DAYS = 30
 WRITE_OFF_DAYS = 90
 WRITE_OFF_RATE = 0.005
+# Partial payments: this share of invoiced customers' invoices is paid in two bank transfers, the first
+# for PARTIAL_FIRST_SHARE of the amount, the rest 10 to 40 days later (the invoice open until then).
+PARTIAL_PAYMENT_RATE = 0.08
+PARTIAL_FIRST_SHARE = (0.3, 0.7)
 
 PLAN_TIERS = ("starter", "growth", "enterprise")
 TIER_SHARE = {"smb": (0.7, 0.3, 0.0), "mid_market": (0.2, 0.7, 0.1), "enterprise": (0.0, 0.3, 0.7)}
-# Monthly list price per seat in USD; annual plans cost ANNUAL_MONTHS_BILLED x the monthly price a year.
+# Monthly list price per seat in USD; annual plans cost ANNUAL_MONTHS_BILLED x the monthly price a year,
+# quarterly and semi-annual ones 3 and 6 x the monthly price.
 PRICE_USD = {"starter": 15.0, "growth": 35.0, "enterprise": 65.0}
 ANNUAL_MONTHS_BILLED = 10
 CURRENCIES = ("USD", "EUR", "JPY")

@@ -132,7 +132,8 @@ class Export:
 
     def table(self, system: str, name: str, cols: dict, dup_rate: float | None = None,
               record: np.ndarray | None = None, changed: np.ndarray | None = None,
-              refs: list[tuple[str, str, np.ndarray]] = ()) -> RawTable:
+              refs: list[tuple[str, str, np.ndarray]] = (), appended: dict | None = None,
+              appended_refs: list[tuple[str, str, np.ndarray]] = ()) -> RawTable:
         """The raw table from its columns (numpy or Arrow) over the whole simulated calendar, cut at the
         as-of date (rows loaded on or after it are not written), with re-synced duplicates at `dup_rate`
         (default: the resync_duplicate flaw rate) drawn from the table's own stream.
@@ -140,12 +141,19 @@ class Export:
         A mutable table is a version log: `record` (sorted, one value per record) and `changed` (when
         the version's state began, epoch seconds, ascending within a record) per row. A version the
         next change superseded before the EL tool loaded it is never seen, so it is dropped. `refs`
-        (system, table, the id each row refers to) delay a row's load until what it refers to is loaded."""
+        (system, table, the id each row refers to) delay a row's load until what it refers to is loaded.
+        `appended` (an immutable table's rows added by a later feature, with `appended_refs`) come after
+        the rest and draw their re-syncs from a stream of their own, so the other rows stay as they were."""
         rng = self.rng(f"resync:{system}.{name}")
         if refs:
             cols = dict(cols)
             for ref_system, ref_table, ref in refs:
                 cols["_loaded_at"] = self.after_load_of(ref_system, ref_table, ref, cols["_loaded_at"])
+        if appended is not None:
+            assert record is None and list(appended) == list(cols), "appended rows: an immutable table's columns"
+            appended = dict(appended)
+            for ref_system, ref_table, ref in appended_refs:
+                appended["_loaded_at"] = self.after_load_of(ref_system, ref_table, ref, appended["_loaded_at"])
         if dup_rate is None:
             dup_rate = C.FLAW_RATES["resync_duplicate"]
         until = None
@@ -160,6 +168,12 @@ class Export:
             loaded = loaded[keep]
             same_next = np.append(record[1:] == record[:-1], False)
             until = np.where(same_next, np.append(loaded[1:], np.inf), np.inf)
+        if dup_rate:
+            cols = self.resync(rng, cols, dup_rate, until=until)
+        if appended is not None:
+            if dup_rate:
+                appended = self.resync(self.rng(f"resync:{system}.{name}:appended"), appended, dup_rate)
+            cols = {k: np.concatenate([np.asarray(v), np.asarray(appended[k])]) for k, v in cols.items()}
         if (system, name) in REFERENCED:
             ids = np.asarray(next(iter(cols.values())).to_numpy(zero_copy_only=False)
                              if isinstance(next(iter(cols.values())), pa.Array) else next(iter(cols.values())))
@@ -168,8 +182,6 @@ class Export:
             first = np.full(len(uniq), np.inf)
             np.minimum.at(first, inv, np.asarray(cols["_loaded_at"], dtype=np.float64))
             self.first_loaded[(system, name)] = (uniq, first)
-        if dup_rate:
-            cols = self.resync(rng, cols, dup_rate, until=until)
         cols = _take(cols, np.flatnonzero(np.asarray(cols["_loaded_at"], dtype=np.float64) < self.as_of_s))
         arrays = {}
         for k, v in cols.items():

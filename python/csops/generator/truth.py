@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import churn_outlook
+from . import churn_outlook, play_truth
 from . import config as C
 from . import text as T
 from .export import Export
@@ -32,6 +32,7 @@ TRUTH_FILES = {
     "csm_bias": "how each CSM reads their accounts in check-ins: CRM user id, segment covered, bias and noise "
                 "(sd) of the free sentiment (1..5 scale) and of the structured red/yellow/green axes (latent "
                 "health scale, thresholds 0.35 and 0.6)",
+    **play_truth.FILES,
 }
 
 # Every column of every truth file: (type, meaning), in the order written. The truth folder's README
@@ -91,10 +92,12 @@ TRUTH_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "axes_noise_sd": ("float64", "noise (sd) of the CSM's read at a check-in, shared by its four axes (each "
                                      "axis adds sd 0.08)"),
     },
+    **play_truth.COLUMNS,
 }
 
 # Longer notes a file's README section ends with.
-TRUTH_NOTES = {"churn_outlook_monthly": "How churn_probability_90d is computed\n\n" + churn_outlook.__doc__}
+TRUTH_NOTES = {"churn_outlook_monthly": "How churn_probability_90d is computed\n\n" + churn_outlook.__doc__,
+               "play_effects": "How the true effects are computed\n\n" + play_truth.__doc__}
 
 
 def type_name(t: pa.DataType) -> str:
@@ -128,7 +131,9 @@ def truth_tables(ctx: Export) -> dict[str, pa.Table]:
     n = int((w.signup_day < as_of).sum())  # customers are in signup order
     key = T.join("C", np.char.zfill(np.arange(n).astype(str), 7))
     started = (w.subs["start"] >= 0) & (w.subs["start"] < as_of) & (w.subs["customer"] < n)
-    reacts = np.bincount(w.subs["customer"][started], minlength=n) - 1
+    # a currency change ends a subscription and starts another the same day: not a churn and a comeback
+    comebacks = started & ~w.subs["currency_change"]
+    reacts = np.bincount(w.subs["customer"][comebacks], minlength=n) - 1
     churned_before = w.churns["day"] < as_of
     churn_day = _true_churn_day(w.churns["customer"][churned_before], w.churns["day"][churned_before],
                                 w.subs["customer"][started], w.subs["start"][started], n)
@@ -177,7 +182,7 @@ def truth_tables(ctx: Export) -> dict[str, pa.Table]:
                          **{k: pa.array(v) for k, v in e.csm_bias.items()}})
     return {"customers": customers, "health_monthly": health, "churn_events": churn,
             "identity_map": identity, "churn_outlook_monthly": churn_outlook.churn_outlook(w, n, as_of, key),
-            "csm_bias": csm_bias}
+            "csm_bias": csm_bias, **play_truth.play_truth(ctx, key)}
 
 
 def _true_churn_day(churn_customer: np.ndarray, churn_day: np.ndarray, start_customer: np.ndarray,

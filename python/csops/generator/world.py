@@ -44,6 +44,9 @@ class World:
     opportunities: dict[str, np.ndarray] = field(default_factory=dict)
     churns: dict[str, np.ndarray] = field(default_factory=dict)
     pauses: dict[str, np.ndarray] = field(default_factory=dict)
+    # CS play assignments (simulation/plays.py), in the order run: customer, play (index into C.PLAYS),
+    # month, day, treated (else held out), uplift (logit, what treatment gives), paid_month at the time
+    plays: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -57,11 +60,13 @@ class World:
         return per_segment(self.segment, table)
 
 
-def unit_amount_minor(tier: np.ndarray, currency: np.ndarray, annual: np.ndarray) -> np.ndarray:
-    """List price per seat in the currency's minor units, per month or per year."""
+def unit_amount_minor(tier: np.ndarray, currency: np.ndarray, interval: np.ndarray) -> np.ndarray:
+    """List price per seat in the currency's minor units, per billing period of `interval` months (1, 3,
+    6 or 12: a year costs C.ANNUAL_MONTHS_BILLED months)."""
     monthly = np.array(
         [[round(C.PRICE_USD[t] * C.FX_START[c] * C.MINOR_UNITS[c] / 100) * 100 for c in C.CURRENCIES]
          for t in C.PLAN_TIERS],
         dtype=np.int64,
     )
-    return monthly[tier, currency] * np.where(annual, C.ANNUAL_MONTHS_BILLED, 1)
+    interval = np.asarray(interval)
+    return monthly[tier, currency] * np.where(interval == 12, C.ANNUAL_MONTHS_BILLED, interval)

@@ -43,7 +43,7 @@ def start_paying(rng: np.random.Generator, b: Book, m: int, as_of_day: int) -> N
     idx = np.flatnonzero((b.state == SIGNED_UP) & b.converts & (b.paid_month == m))
     b.state[idx] = PAYING
     b.term_start[idx] = m
-    won_amount = b.seats[idx] * b.price(idx) * np.where(b.annual[idx], 1, 12)
+    won_amount = b.seats[idx] * b.price(idx) * b.yearly(idx)
     b.opps.add(customer=idx, kind=np.full(len(idx), "new_business"), stage=np.full(len(idx), "closed_won"),
                created=b.signup_day[idx] - rng.integers(10, 90, len(idx)), close=b.paid_start[idx],
                amount=won_amount, currency=b.currency[idx])
@@ -51,7 +51,7 @@ def start_paying(rng: np.random.Generator, b: Book, m: int, as_of_day: int) -> N
     b.opps.add(customer=lost, kind=np.full(len(lost), "new_business"), stage=np.full(len(lost), "closed_lost"),
                created=b.signup_day[lost] - rng.integers(10, 90, len(lost)),
                close=np.minimum(b.paid_start[lost], as_of_day - 1),
-               amount=b.seats[lost] * b.price(lost) * 12 // np.where(b.annual[lost], 12, 1),
+               amount=b.seats[lost] * b.price(lost) * b.yearly(lost),
                currency=b.currency[lost])
     b.state[lost] = LOST
 
@@ -76,22 +76,22 @@ def reactivate(rng: np.random.Generator, b: Book, m: int, period_start: np.ndarr
     b.reactivations[idx] += 1
     b.opps.add(customer=idx, kind=np.full(k, "new_business"), stage=np.full(k, "closed_won"),
                created=period_start[idx] - rng.integers(5, 40, k), close=period_start[idx],
-               amount=b.seats[idx] * b.price(idx) * np.where(b.annual[idx], 1, 12), currency=b.currency[idx])
+               amount=b.seats[idx] * b.price(idx) * b.yearly(idx), currency=b.currency[idx])
 
 
 def change_seats_and_plans(rng: np.random.Generator, b: Book, m: int, period_start: np.ndarray,
                            h: np.ndarray) -> np.ndarray:
     """Seat expansions (likelier when healthy), contractions and plan up- and downgrades at the period
-    start; annual contracts shrink or change plan only at renewal (expansions per segment,
-    C.EXPANSION_PER_MONTH). Records expansion opportunities
-    (mid-market and enterprise) and won renewals. Ends pauses that are over; returns the customers
-    running normally this period (paying, not in their first month, not paused)."""
+    start; term contracts shrink or change plan only at renewal (expansions per segment,
+    C.EXPANSION_PER_MONTH), and seats added mid-term get a proration invoice (invoicing.py). Records
+    expansion opportunities (mid-market and enterprise) and won renewals. Ends pauses that are over;
+    returns the customers running normally this period (paying, not in their first month, not paused)."""
     n, annual, tier = b.n, b.annual, b.tier
     active = b.state == PAYING
     b.paused_until[active & (b.paused_until == m)] = -1  # a pause ends: billing resumes this period
     paused = active & (b.paused_until > m)
-    running = active & (b.paid_month < m) & ~paused
-    renewal = running & annual & ((m - b.term_start) % 12 == 0)
+    running = active & (b.paid_month < m) & ~paused & ~b.switching
+    renewal = running & annual & ((m - b.term_start) % b.interval == 0)
     can_shrink = running & (~annual | renewal)
     expand = running & (rng.random(n) < per_segment(b.segment, C.EXPANSION_PER_MONTH) * h ** 2)
     shrink = can_shrink & ~expand & (rng.random(n) < 0.07 * (1 - h) ** 2)
@@ -99,6 +99,8 @@ def change_seats_and_plans(rng: np.random.Generator, b: Book, m: int, period_sta
     down = can_shrink & ~up & (tier > 0) & (rng.random(n) < 0.02 * (1 - h))
     delta = np.maximum(1, np.round(b.seats * rng.uniform(0.1, 0.35, n))).astype(np.int64)
     b.seats = np.where(expand, b.seats + delta, np.where(shrink, np.maximum(1, b.seats - delta), b.seats))
+    # seats added mid-term on a term contract are invoiced at once, prorated to the end of the term
+    b.prorate_seats = np.where(expand & annual & ~renewal, delta, 0)
     b.tier = np.where(up, tier + 1, np.where(down, tier - 1, tier))
     idx = np.flatnonzero(expand | shrink | up | down)
     b.close_items(idx, period_start[idx])
@@ -107,13 +109,39 @@ def change_seats_and_plans(rng: np.random.Generator, b: Book, m: int, period_sta
     b.opps.add(customer=exp_opp, kind=np.full(len(exp_opp), "expansion"), stage=np.full(len(exp_opp), "closed_won"),
                created=period_start[exp_opp] - rng.integers(7, 45, len(exp_opp)),
                close=period_start[exp_opp] - rng.integers(0, 5, len(exp_opp)),
-               amount=delta[exp_opp] * b.price(exp_opp) * np.where(annual[exp_opp], 1, 12),
+               amount=delta[exp_opp] * b.price(exp_opp) * b.yearly(exp_opp),
                currency=b.currency[exp_opp])
     ren = np.flatnonzero(renewal)
     b.opps.add(customer=ren, kind=np.full(len(ren), "renewal"), stage=np.full(len(ren), "closed_won"),
                created=period_start[ren] - 90, close=period_start[ren] - rng.integers(0, 10, len(ren)),
                amount=b.seats[ren] * b.price(ren), currency=b.currency[ren])
     return running
+
+
+def change_currency(rng: np.random.Generator, b: Book, m: int, period_start: np.ndarray) -> None:
+    """Rarely (C.CURRENCY_CHANGE_PER_MONTH), a paying customer moves its billing to another currency,
+    once, at a period start where it could change plan (any month on a monthly contract, a renewal on
+    a term): the subscription ends and a new one in the new currency starts that day, with the same
+    plan, seats, price (converted at list) and discount; not a churn, no seat or plan change that
+    month. Draws from a stream of its own (the same draws every month)."""
+    u = rng.random(b.n)
+    shift = rng.integers(1, len(C.CURRENCIES), b.n)
+    b.switching[:] = False
+    at_period = ~b.annual | ((m - b.term_start) % b.interval == 0)
+    eligible = ((b.state == PAYING) & (b.paid_month < m) & (b.paused_until < 0) & ~b.pending & at_period
+                & ~b.changed_currency & ~b.sub_past_due[b.cur_sub[:b.n]])
+    idx = np.flatnonzero(eligible & (u < C.CURRENCY_CHANGE_PER_MONTH))
+    if not len(idx):
+        return
+    day = period_start[idx]
+    b.end_subscriptions(idx, day)
+    b.currency[idx] = (b.currency[idx] + shift[idx]) % len(C.CURRENCIES)
+    b.new_subscriptions(idx, day)
+    b.sub_currency_change[b.cur_sub[idx]] = True
+    b.open_items(idx, day)
+    b.term_start[idx] = m
+    b.changed_currency[idx] = True
+    b.switching[idx] = True
 
 
 def start_pauses(rng: np.random.Generator, b: Book, m: int, period_start: np.ndarray, h: np.ndarray,
@@ -144,9 +172,11 @@ def decide_churn(rng: np.random.Generator, b: Book, m: int, period_start: np.nda
     boost = 1 + C.EARLY_LIFE_BOOST * C.EARLY_LIFE_DECAY ** tenure[young].astype(float)
     hazard[young, m] = np.minimum(hazard[young, m] * boost, 0.6)
     monthly_decide = active & ~annual & ~b.pending & ~paused & (rng.random(n) < hazard[:, m])
-    lo = max(0, m - 11)
-    p_term = 1 - (1 - hazard[:, lo:m + 1].mean(axis=1)) ** 12
-    annual_decide = active & annual & ((m - b.term_start) % 12 == 11) & (rng.random(n) < p_term)
+    p_term = np.zeros(n)
+    for term in C.TERM_MONTHS:
+        lo = max(0, m - term + 1)
+        p_term = np.where(b.interval == term, 1 - (1 - hazard[:, lo:m + 1].mean(axis=1)) ** term, p_term)
+    annual_decide = active & annual & ((m - b.term_start) % b.interval == b.interval - 1) & (rng.random(n) < p_term)
     idx = np.flatnonzero(monthly_decide | annual_decide)
     b.pending[idx] = True
     click = np.where(annual[idx], period_start[idx] - rng.integers(0, 60, len(idx)),
@@ -156,4 +186,4 @@ def decide_churn(rng: np.random.Generator, b: Book, m: int, period_start: np.nda
     renewal_day = add_months(period_start[lost], 1)
     b.opps.add(customer=lost, kind=np.full(len(lost), "renewal"),
                stage=np.where(renewal_day < as_of_day, "closed_lost", "open"), created=renewal_day - 90,
-               close=renewal_day, amount=b.seats[lost] * b.price(lost, True), currency=b.currency[lost])
+               close=renewal_day, amount=b.seats[lost] * b.price(lost), currency=b.currency[lost])

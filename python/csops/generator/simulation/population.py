@@ -145,3 +145,25 @@ def contracts(rng: np.random.Generator, segment: np.ndarray, paid_start: np.ndar
     discount_pct = np.where(has_discount, rng.choice([10, 15, 20, 25], n), 0)
     discount_end = np.where(has_discount, add_months(paid_start, rng.choice([3, 6, 12], n)), -1)
     return Contracts(annual, tier, seats, discount_pct, discount_end)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """How often each contract is billed (from a stream of its own, so the rest of the world keeps its
+    draws)."""
+
+    interval: np.ndarray  # months per billing period: 1 (monthly), or a term of 3, 6 or 12 months
+    negotiated_pct: np.ndarray  # percent below the list price per seat the customer pays (0: list price)
+
+
+def terms(rng: np.random.Generator, segment: np.ndarray, annual: np.ndarray) -> Terms:
+    """Monthly contracts are billed every month; term contracts per quarter, half year or year
+    (C.TERM_SHARE per segment). Some mid-market and enterprise customers negotiated a price below the
+    list price (C.NEGOTIATED_SHARE), which every item of theirs keeps."""
+    seg = np.array(C.SEGMENTS)[segment]
+    u = rng.random(len(segment))
+    cum = np.cumsum(np.array([C.TERM_SHARE[s] for s in seg]).reshape(len(segment), 3), axis=1)
+    term = np.asarray(C.TERM_MONTHS)[np.minimum((u[:, None] >= cum).sum(1), 2)]
+    negotiated = rng.random(len(segment)) < per_segment(segment, C.NEGOTIATED_SHARE)
+    pct = rng.choice(np.asarray(C.NEGOTIATED_DISCOUNT_PCT), len(segment))
+    return Terms(np.where(annual, term, 1).astype(np.int64), np.where(negotiated, pct, 0).astype(np.int64))

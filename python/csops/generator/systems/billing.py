@@ -26,14 +26,22 @@ TABLES = ("customers", "plans", "subscriptions", "subscription_items", "subscrip
           "payments", "fx_rates")
 
 
-# The catalogue: one plan per tier, interval and currency.
-PLAN_ROWS = [(t, iv, c) for t in C.PLAN_TIERS for iv in ("month", "year") for c in C.CURRENCIES]
-PLAN_IDS = np.asarray([f"plan_{t}_{iv}ly_{c.lower()}" for t, iv, c in PLAN_ROWS], dtype=object)
+# The catalogue: one plan per tier, billing period and currency. A billing period of 1, 3, 6 or 12
+# months is Stripe's (interval, interval_count): (month, 1), (month, 3), (month, 6), (year, 1). The
+# quarterly and semi-annual plans come after the monthly and yearly ones.
+PERIODS = {1: ("month", 1, "monthly"), 12: ("year", 1, "yearly"), 3: ("month", 3, "quarterly"),
+           6: ("month", 6, "semiannual")}
+PLAN_ROWS = ([(t, months, c) for t in C.PLAN_TIERS for months in (1, 12) for c in C.CURRENCIES]
+             + [(t, months, c) for months in (3, 6) for t in C.PLAN_TIERS for c in C.CURRENCIES])
+PLAN_IDS = np.asarray([f"plan_{t}_{PERIODS[m][2]}_{c.lower()}" for t, m, c in PLAN_ROWS], dtype=object)
+_PLAN_INDEX = np.zeros((len(C.PLAN_TIERS), 13, len(C.CURRENCIES)), np.int64)
+for _k, (_t, _m, _c) in enumerate(PLAN_ROWS):
+    _PLAN_INDEX[C.PLAN_TIERS.index(_t), _m, C.CURRENCIES.index(_c)] = _k
 
 
-def plan_id(tier: np.ndarray, annual: np.ndarray, currency: np.ndarray) -> np.ndarray:
-    """The plan of each (tier index, annual, currency index)."""
-    return PLAN_IDS[(np.asarray(tier) * 2 + np.asarray(annual).astype(int)) * 3 + np.asarray(currency)]
+def plan_id(tier: np.ndarray, interval: np.ndarray, currency: np.ndarray) -> np.ndarray:
+    """The plan of each (tier index, months per billing period, currency index)."""
+    return PLAN_IDS[_PLAN_INDEX[np.asarray(tier), np.asarray(interval), np.asarray(currency)]]
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,8 @@ class Settlements:
     settled_at: np.ndarray  # per invoice: epoch seconds of the successful or last failed attempt, or of
     #                         the write-off of an invoiced customer's unpaid invoice; -1 if open
     paid: np.ndarray  # per invoice: settled by a successful attempt
+    part_paid_at: np.ndarray  # per invoice: epoch seconds of a first payment that paid only part of it, or -1
+    part_paid: np.ndarray  # per invoice: the amount that first partial payment paid (0 without one)
 
 
 def _settlements(ctx: Export, rng: np.random.Generator, sec: np.ndarray) -> Settlements:
@@ -86,10 +96,19 @@ def _settlements(ctx: Export, rng: np.random.Generator, sec: np.ndarray) -> Sett
     pay_at = (p["day"] * SECONDS_PER_DAY + sec[iv["subscription"][p["invoice"]]]
               + rng.integers(3_600, 20_000, len(p["invoice"])))
     ok, att, inv = p["succeeded"], p["attempt"], p["invoice"]
-    settled_at = np.full(nv, -1, np.int64)
-    paid = np.zeros(nv, bool)
-    settled_at[inv[ok]] = pay_at[ok]
-    paid[inv[ok]] = True
+    # paid once the successful payments add up to the amount due (an invoiced customer may pay in two
+    # transfers: the invoice stays open, partly paid, until the second)
+    paid_sum = np.zeros(nv, np.int64)
+    np.add.at(paid_sum, inv[ok], p["amount"][ok])
+    last_ok = np.full(nv, -1, np.int64)
+    np.maximum.at(last_ok, inv[ok], pay_at[ok])
+    paid = (last_ok >= 0) & (paid_sum >= iv["amount"])
+    settled_at = np.where(paid, last_ok, -1)
+    first = ok & (att == 1) & (p["amount"] < iv["amount"][inv])
+    part_paid_at = np.full(nv, -1, np.int64)
+    part_paid = np.zeros(nv, np.int64)
+    part_paid_at[inv[first]] = pay_at[first]
+    part_paid[inv[first]] = p["amount"][first]
     dunned = ~ok & (att == 4)
     settled_at[inv[dunned]] = pay_at[dunned]
     # invoiced customers (net terms) are never charged: an unpaid invoice is written off
@@ -102,7 +121,7 @@ def _settlements(ctx: Export, rng: np.random.Generator, sec: np.ndarray) -> Sett
     due = iv["day"] + C.NET_TERMS_DAYS
     late = net & ((settled_at < 0) | (settled_at // SECONDS_PER_DAY > due))
     overdue_from[late] = due[late]
-    return Settlements(pay_at, overdue_from, settled_at, paid)
+    return Settlements(pay_at, overdue_from, settled_at, paid, part_paid_at, part_paid)
 
 
 def _customers(ctx: Export, rng: np.random.Generator) -> tuple[RawTable, InternalCustomers]:
@@ -143,15 +162,16 @@ def _plans(ctx: Export, rng: np.random.Generator) -> RawTable:
     """The plan catalogue at list prices (never re-synced)."""
     tier_i = np.array([C.PLAN_TIERS.index(p[0]) for p in PLAN_ROWS])
     cur_i = np.array([C.CURRENCIES.index(p[2]) for p in PLAN_ROWS])
-    ann = np.array([p[1] == "year" for p in PLAN_ROWS])
+    months = np.array([p[1] for p in PLAN_ROWS])
     created = np.full(len(PLAN_ROWS), (ctx.w.month_start[0] - 30) * SECONDS_PER_DAY)
     cols = {
         "id": PLAN_IDS,
         "product_name": np.asarray([f"{C.COMPANY_NAME} {t.capitalize()}" for t, _, _ in PLAN_ROWS], dtype=object),
         "tier": np.asarray([p[0] for p in PLAN_ROWS], dtype=object),
-        "interval": np.asarray([p[1] for p in PLAN_ROWS], dtype=object),
+        "interval": np.asarray([PERIODS[p[1]][0] for p in PLAN_ROWS], dtype=object),
+        "interval_count": np.asarray([PERIODS[p[1]][1] for p in PLAN_ROWS], dtype=np.int64),
         "currency": np.asarray([p[2].lower() for p in PLAN_ROWS], dtype=object),
-        "unit_amount": unit_amount_minor(tier_i, cur_i, ann),
+        "unit_amount": unit_amount_minor(tier_i, cur_i, months),
         "active": np.ones(len(PLAN_ROWS), bool),
         "created": epoch(created),
         "_loaded_at": ctx.loaded_at(rng, created),
@@ -172,14 +192,14 @@ def _covered(rec: np.ndarray, day: np.ndarray, iv_rec: np.ndarray, iv_start: np.
     return (at >= 0) & (depth[np.maximum(at, 0)] > 0)
 
 
-def _period(anchor: np.ndarray, annual: np.ndarray, last_day: np.ndarray) -> np.ndarray:
-    """The start of the billing period (monthly or yearly from `anchor`) that contains `last_day`."""
+def _period(anchor: np.ndarray, interval: np.ndarray, last_day: np.ndarray) -> np.ndarray:
+    """The start of the billing period (every `interval` months from `anchor`) that contains `last_day`."""
     months = ((last_day.astype("datetime64[D]").astype("datetime64[M]")
                - anchor.astype("datetime64[D]").astype("datetime64[M]")).astype(np.int64))
     months = np.maximum(months, 0)
     per_start = add_months(anchor, months)
     months = np.where(per_start > last_day, months - 1, months)
-    months = np.where(annual, months // 12 * 12, months)
+    months = months // interval * interval
     return add_months(anchor, np.maximum(months, 0))
 
 
@@ -191,7 +211,7 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
     w, e = ctx.w, ctx.entities
     s = w.subs
     ns, n_test, test_ids = len(s["customer"]), len(tests.ids), tests.ids
-    annual, start, ended = s["annual"], s["start"], s["ended"]
+    interval, start, ended = s["interval"], s["start"], s["ended"]
     sec = anchor
     # when the state can change: created, trial end, each period start, cancellation, end, past due, pauses
     iv = w.invoices
@@ -200,7 +220,7 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
     pd_end = np.where(settle.settled_at[pd] >= 0, settle.settled_at[pd] // SECONDS_PER_DAY, w.horizon)
     ps = w.pauses
     limit = np.where(ended >= 0, ended, w.horizon)
-    step = np.where(annual, 12, 1)
+    step = interval
     running = start >= 0
     n_periods = np.where(running, _months_between(np.maximum(start, 0), limit) // step + 1, 0)
     p_rec = np.repeat(np.arange(ns), n_periods)
@@ -221,8 +241,8 @@ def _subscriptions(ctx: Export, rng: np.random.Generator, tests: InternalCustome
     status = np.select([is_ended, in_trial, paused, past_due], ["canceled", "trialing", "paused", "past_due"],
                        "active").astype(object)
     last_day = np.minimum(day, np.where(ended[rec] >= 0, ended[rec] - 1, day))
-    per_start = _period(np.where(running[rec], start[rec], s["created"][rec]), annual[rec], last_day)
-    per_end = add_months(per_start, np.where(annual[rec], 12, 1))
+    per_start = _period(np.where(running[rec], start[rec], s["created"][rec]), interval[rec], last_day)
+    per_end = add_months(per_start, interval[rec])
     trial_period = (s["trial_end"][rec] >= 0) & ((day < s["trial_end"][rec]) | ~running[rec])
     per_start = np.where(trial_period, s["created"][rec], per_start)
     per_end = np.where(trial_period, s["trial_end"][rec], per_end)
@@ -283,7 +303,7 @@ def _subscription_items(ctx: Export, rng: np.random.Generator, tests: InternalCu
     cols = {
         "id": item_ids[np.concatenate([rec, ni + np.arange(n_test)])],
         "subscription_id": np.concatenate([sub_ids[it["subscription"][rec]], sub_ids[ns:]]),
-        "plan_id": np.concatenate([plan_id(it["tier"][rec], it["annual"][rec], it["currency"][rec]),
+        "plan_id": np.concatenate([plan_id(it["tier"][rec], it["interval"][rec], it["currency"][rec]),
                                    np.full(n_test, PLAN_IDS[6], dtype=object)]),
         "quantity": np.concatenate([it["quantity"][rec], np.ones(n_test, np.int64)]),
         "unit_amount": np.concatenate([it["unit_amount"][rec], np.full(n_test, 3500)]),
@@ -321,10 +341,11 @@ def _subscription_pauses(ctx: Export, rng: np.random.Generator, sub_ids: np.ndar
 
 def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_ids: np.ndarray,
               settle: Settlements, anchor: np.ndarray) -> RawTable:
-    """The simulated invoices as a version log: open when issued, then paid at the successful payment
-    attempt, or uncollectible at the last failed retry or (invoiced customers) the write-off; still
-    open when neither happened yet. Invoiced customers (enterprise annual) are due in C.NET_TERMS_DAYS
-    days, card payers at once."""
+    """The simulated invoices as a version log: open when issued (and still open, partly paid, at the
+    first of two transfers), then paid at the successful payment attempt (the last), or uncollectible
+    at the last failed retry or (invoiced customers) the write-off; still open when neither happened
+    yet. Invoiced customers (enterprise term contracts) are due in C.NET_TERMS_DAYS days, card payers
+    at once."""
     w, e = ctx.w, ctx.entities
     iv = w.invoices
     nv = len(iv["customer"])
@@ -332,13 +353,16 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
     inv_created = iv["day"] * SECONDS_PER_DAY + sec + rng.integers(0, 3_600, nv)
     net_terms = is_net_terms(w.segment[iv["customer"]], iv["annual"])
     settled = settle.settled_at >= 0
-    rec = np.concatenate([np.arange(nv), np.flatnonzero(settled)])
-    final = np.concatenate([np.zeros(nv, bool), np.ones(settled.sum(), bool)])
-    order = np.lexsort((final, rec))
-    rec, final = rec[order], final[order]
+    part = settle.part_paid_at >= 0
+    rec = np.concatenate([np.arange(nv), np.flatnonzero(part), np.flatnonzero(settled)])
+    stage = np.concatenate([np.zeros(nv, np.int64), np.ones(part.sum(), np.int64), np.full(settled.sum(), 2)])
+    order = np.lexsort((stage, rec))
+    rec, stage = rec[order], stage[order]
+    final = stage == 2
     paid = final & settle.paid[rec]
     status = np.where(final, np.where(paid, "paid", "uncollectible"), "open")
-    changed = np.where(final, settle.settled_at[rec], inv_created[rec])
+    changed = np.where(final, settle.settled_at[rec],
+                       np.where(stage == 1, settle.part_paid_at[rec], inv_created[rec]))
     cols = {
         "id": inv_ids[rec],
         "customer_id": e.billing_id[iv["customer"][rec]],
@@ -349,7 +373,7 @@ def _invoices(ctx: Export, rng: np.random.Generator, sub_ids: np.ndarray, inv_id
         "period_start": epoch(iv["period_start"][rec] * SECONDS_PER_DAY + sec[rec]),
         "period_end": epoch(iv["period_end"][rec] * SECONDS_PER_DAY + sec[rec]),
         "amount_due": iv["amount"][rec],
-        "amount_paid": np.where(paid, iv["amount"][rec], 0),
+        "amount_paid": np.where(paid, iv["amount"][rec], np.where(stage == 1, settle.part_paid[rec], 0)),
         "currency": np.char.lower(np.array(C.CURRENCIES)[iv["currency"][rec]]),
         "_loaded_at": ctx.loaded_at(rng, changed),
     }
@@ -382,7 +406,9 @@ def _payments(ctx: Export, rng: np.random.Generator, inv_ids: np.ndarray, pay_at
 
 
 def _fx_rates(ctx: Export, rng: np.random.Generator) -> RawTable:
-    """Daily USD rates from a month before the window: a gentle random walk around the start rates."""
+    """Daily USD rates from a month before the window: a gentle random walk around the start rates. The
+    feed loads a day's rates for every currency in one sync (one _loaded_at per day), so no cut of the
+    raw data holds part of a rate day."""
     w = ctx.w
     days = np.arange(w.month_start[0] - 31, w.horizon)
     nd = len(days)
@@ -398,6 +424,6 @@ def _fx_rates(ctx: Export, rng: np.random.Generator) -> RawTable:
         "base_currency": np.full(len(fx_day), "USD", dtype=object),
         "quote_currency": np.concatenate(rows_cur),
         "rate": np.concatenate(rows_rate),
-        "_loaded_at": ctx.loaded_at(rng, (fx_day + 1) * SECONDS_PER_DAY),
+        "_loaded_at": np.tile(ctx.loaded_at(rng, (days + 1) * SECONDS_PER_DAY), len(C.CURRENCIES)),
     }
     return ctx.table("billing", "fx_rates", cols, dup_rate=0)

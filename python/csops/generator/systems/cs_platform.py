@@ -1,9 +1,11 @@
-"""The CS platform (Gainsight/Vitally-like): CSM activities and structured check-ins.
+"""The CS platform (Gainsight/Vitally-like): CSM activities, structured check-ins and CS play assignments.
 
 Onboarding sessions follow the paid start, QBRs are held for enterprise (quarterly) and mid-market
 (half-yearly) customers, each in its own months, more often when healthy; check-ins come at each
 account's own cadence and record the CSM's read of the account: sentiment and a red/yellow/green status
 per axis that follow latent health through the CSM's own bias and noise (in the truth: csm_bias).
+Play assignments record each customer a play selected, treated or held out (simulation/plays.py); the
+account's CSM logs a call for each treated one (appended to activities, from the plays' own stream).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ..helpers import SECONDS_PER_DAY, nullable_iso
 from ..world import World
 
 SYSTEM = "cs_platform"
-TABLES = ("activities", "check_ins")
+TABLES = ("activities", "check_ins", "play_assignments")
 ASKS = ("More training for new hires", "Help with the API integration", "A roadmap session",
         "Better export options", "Discount at renewal", "SSO for the whole company",
         "Faster support responses", "Executive business review", "Custom dashboards for leadership")
@@ -27,8 +29,8 @@ AXIS_STATUS = np.array(["red", "yellow", "green"], dtype=object)
 
 
 def emit(ctx: Export) -> Iterator[RawTable]:
-    """activities (onboarding sessions, QBRs, check-ins) and the structured check-ins, from the system's
-    one stream."""
+    """activities (onboarding sessions, QBRs, check-ins; and the calls of treated play customers) and the
+    structured check-ins, from the system's one stream; play assignments from a stream of their own."""
     w, e, rng = ctx.w, ctx.entities, ctx.rng(SYSTEM)
     who, day, kind, check_in_month = _schedule(w, rng)
     na = len(who)
@@ -53,8 +55,23 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "notes": notes,
         "_loaded_at": ctx.loaded_at(rng, at),
     }
+    plays = _play_assignments(ctx)
+    treated = plays["treated"]
+    ptw = plays["customer"][treated]
+    play_act = {
+        "id": T.ids("act_", na + len(ptw), 16, 12)[na:],
+        "account_id": e.crm_id[ptw],
+        "csm_user_id": e.owner[ptw],
+        "activity_type": np.full(len(ptw), "call", dtype=object),
+        "occurred_at": nullable_iso(plays["called_at"][treated], e.offset[ptw]),
+        "duration_minutes": plays["minutes"][treated],
+        "notes": T.join(np.asarray(PLAY_NOTES, dtype=object)[plays["play"][treated]]),
+        "_loaded_at": plays["call_loaded_at"][treated],
+    }
     yield ctx.table("cs_platform", "activities", cols, refs=[("crm", "accounts", cols["account_id"]),
-                                                              ("crm", "users", owner)])
+                                                              ("crm", "users", owner)],
+                    appended=play_act, appended_refs=[("crm", "accounts", play_act["account_id"]),
+                                                      ("crm", "users", play_act["csm_user_id"])])
     cols = {
         "id": T.ids("chk_", len(ci), 17, 12),
         "activity_id": act_ids[ci],
@@ -70,6 +87,43 @@ def emit(ctx: Export) -> Iterator[RawTable]:
         "_loaded_at": ctx.loaded_at(rng, at[ci]),
     }
     yield ctx.table("cs_platform", "check_ins", cols, refs=[("cs_platform", "activities", act_ids[ci])])
+    pw = plays["customer"]
+    cols = {
+        "id": plays["assignment_id"],
+        "play_name": np.asarray(C.PLAYS, dtype=object)[plays["play"]],
+        "account_id": e.crm_id[pw],
+        "csm_user_id": e.owner[pw],
+        "assigned_at": nullable_iso(plays["assigned_at"], e.offset[pw]),
+        "assignment_group": np.where(plays["treated"], "treated", "holdout").astype(object),
+        "_loaded_at": plays["loaded_at"],
+    }
+    yield ctx.table("cs_platform", "play_assignments", cols, refs=[("crm", "accounts", cols["account_id"]),
+                                                                    ("crm", "users", cols["csm_user_id"])])
+
+
+PLAY_NOTES = tuple(f"{p.capitalize()} play: call with the account's sponsor" for p in C.PLAYS)
+
+
+def _play_assignments(ctx: Export) -> dict[str, np.ndarray]:
+    """Every play assignment of the simulation (World.plays, in the order run) with its id, when it was
+    assigned (office hours on the day the simulation ran it, local time) and loaded, and for the treated
+    ones when the CSM called (1-7 days later), for how long, and when that call was loaded. Draws from
+    the stream "cs_platform:plays" (also read by the truth, so the truth's ids and times are these)."""
+    w, e, rng = ctx.w, ctx.entities, ctx.rng("cs_platform:plays")
+    p = w.plays
+    n = len(p["customer"])
+    who = p["customer"]
+    assigned = p["day"] * SECONDS_PER_DAY + rng.integers(9 * 3600, 17 * 3600, n) - e.offset[who] * 60
+    called = assigned + rng.integers(1, 8, n) * SECONDS_PER_DAY + rng.integers(-3600, 3600, n)
+    return {
+        **p,
+        "assignment_id": T.ids("pla_", n, 23, 12),
+        "assigned_at": assigned,
+        "loaded_at": ctx.loaded_at(rng, assigned),
+        "called_at": called,
+        "minutes": 30 + rng.integers(-10, 20, n),
+        "call_loaded_at": ctx.loaded_at(rng, called),
+    }
 
 
 def _schedule(w: World, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ from csops.health_tune import (
     Measure,
     TuneHealthError,
     check_against_sql,
+    check_labels,
     fit_weights,
     load,
     measure_scores,
@@ -202,6 +203,11 @@ def test_python_score_equals_the_sql_score(built_warehouse, tmp_path):
                                                        int(inputs.card["scorecard_version"]))
             assert checked == len(inputs.weeks) and checked > 0
             assert bad.empty and max_diff <= 0.05 + 1e-6
+            # the labels are the backtest report's: the same scored customer-weeks and churners
+            scored = ~np.isnan(python_score)
+            churners = int(inputs.weeks["churned"].to_numpy(dtype=bool)[scored].sum())
+            version = int(inputs.card["scorecard_version"])
+            assert check_labels(con, scorecard, version, int(scored.sum()), churners) == (int(scored.sum()), churners)
     finally:
         con.close()
     # the command itself: a candidate, or (short tiny history) one error line - never a traceback
@@ -210,3 +216,18 @@ def test_python_score_equals_the_sql_score(built_warehouse, tmp_path):
         assert (tmp_path / "out" / MEASURES_FILE).is_file() and tuning.sql_rows_checked > 0
     except TuneHealthError as e:
         assert "\n" not in str(e)
+
+
+@pytest.mark.unit
+def test_fit_with_customer_folds_still_finds_the_driver_and_ignores_noise():
+    rng = np.random.default_rng(2)
+    customers = np.repeat(np.arange(300), 10)
+    driver = np.repeat(rng.uniform(0, 100, 300), 10) + rng.normal(0, 5, 3000)
+    noise = rng.uniform(0, 100, (3000, 2))
+    churned = np.repeat(rng.uniform(size=300), 10) < 0.4 * (1 - np.repeat(driver[::10], 10) / 100) ** 2
+    scores = np.column_stack([driver, noise])
+    weights, _ = fit_weights(scores, churned, np.array([10.0, 10.0, 10.0]), 30.0, groups=customers)
+    assert weights[0] > 10 and weights.sum() == pytest.approx(30)
+    assert weights[1] < 10 and weights[2] < 10
+    same, _ = fit_weights(scores, churned, np.array([10.0, 10.0, 10.0]), 30.0, groups=customers)
+    assert list(same) == list(weights)

@@ -642,6 +642,9 @@ def format_tuning(t: Tuning, markdown: bool = False) -> str:
         + (" (rpt_health_score_backtest not built: not compared)" if t.report_labels is None
            else " - the same counts as rpt_health_score_backtest"),
     ]
+    if np.array_equal(t.current_weights, t.candidate_weights):
+        parts.append("no change: no weight move raised the fit part's AUC in every fold of customers, so the "
+                     "candidate's weights are the published ones")
     cur, cand = f"v{t.current_version} (published)", f"v{t.candidate_version} (candidate)"
     rows = comparison_rows(t)
     weight_rows = [(m, _cell(a), _cell(b)) for m, a, b in zip(t.measures, t.current_weights, t.candidate_weights,

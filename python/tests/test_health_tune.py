@@ -231,3 +231,82 @@ def test_fit_with_customer_folds_still_finds_the_driver_and_ignores_noise():
     assert weights[1] < 10 and weights[2] < 10
     same, _ = fit_weights(scores, churned, np.array([10.0, 10.0, 10.0]), 30.0, groups=customers)
     assert list(same) == list(weights)
+
+
+def _fake_warehouse(path, weeks: int = 90, as_of: date = date(2026, 10, 31)):
+    """A DuckDB file with just the tables tune-health reads: 60 customers, measure a drives churn."""
+    import duckdb
+
+    rng = np.random.default_rng(3)
+    first = as_of - timedelta(days=7 * weeks)
+    first -= timedelta(days=(first.weekday() + 1) % 7)  # a Sunday
+    days, values, movements, endings = [], [], [], []
+    for c in range(60):
+        level = rng.uniform(0, 1)
+        churns = rng.uniform() < 0.8 * (1 - level)
+        churn_at = first + timedelta(days=int(rng.uniform(30, 7 * weeks))) if churns else None
+        if churn_at is not None:
+            movements.append((f"c{c}", churn_at.replace(day=1), "churn"))
+            endings.append((f"c{c}", churn_at.replace(day=1), pd.Timestamp(churn_at)))
+        for k in range(weeks):
+            d = first + timedelta(days=7 * k)
+            if churn_at is not None and d >= churn_at:
+                break
+            days.append((f"c{c}", d, True, "smb", "established"))
+            for name, v in (("a", level + rng.normal(0, 0.05)), ("b", rng.uniform(0, 1))):
+                values.append((f"c{c}", d, name, float(v), d))
+    con = duckdb.connect(str(path))
+    for schema in ("intermediate", "marts"):
+        con.execute(f"create schema {schema}")
+    con.execute("create table health_scorecards as select * from (values ('standard', 1, 'published', "
+                "date '2000-01-01', null::date, 'smb|enterprise', 'established', 0.5::double, 40::double, "
+                "70::double, 'test')) as t(scorecard_id, scorecard_version, status, effective_from, effective_to, "
+                "applies_to_segments, applies_to_phases, min_weight_present, red_below, green_from, description)")
+    con.execute("create table health_scorecard_measures as select * from (values "
+                "('standard', 1, 'a', 10::double, 'higher_is_better', 0.3::double, 0.7::double, null::integer, "
+                "'redistribute', null::double), "
+                "('standard', 1, 'b', 10::double, 'higher_is_better', 0.3::double, 0.7::double, null::integer, "
+                "'redistribute', null::double)) as t(scorecard_id, scorecard_version, measure, weight, direction, "
+                "red_threshold, green_threshold, freshness_days, when_missing, missing_score)")
+    con.execute(f"create table intermediate.int_warehouse_as_of as select date '{as_of}' as as_of_date")
+    frames = {
+        "intermediate.int_health_customer_days": pd.DataFrame(
+            days, columns=["customer_id", "scored_date", "is_week_end", "segment", "lifecycle_phase"]),
+        "intermediate.int_health_measures_unpivoted": pd.DataFrame(
+            values, columns=["customer_id", "scored_date", "measure", "measure_value", "last_input_date"]),
+        "marts.fct_mrr_movements": pd.DataFrame(movements, columns=["customer_id", "month_start_date",
+                                                                    "movement_type"]),
+        "intermediate.int_subscriptions_endings_typed": pd.DataFrame(
+            endings, columns=["customer_id", "ended_month_start_date", "ended_at"]),
+    }
+    for name, frame in frames.items():
+        con.register("_frame", frame)
+        con.execute(f"create table {name} as select * from _frame")
+        con.unregister("_frame")
+    con.execute("""
+        create table intermediate.int_customer_health_scored as
+        select d.customer_id, d.scored_date, 'standard' as scorecard_id, 1 as scorecard_version,
+               round(avg(least(100, greatest(0, 40 + (u.measure_value - 0.3) / 0.4 * 30))), 1) as health_score
+        from intermediate.int_health_customer_days as d
+        join intermediate.int_health_measures_unpivoted as u using (customer_id, scored_date)
+        group by all""")
+    con.close()
+
+
+@pytest.mark.unit
+def test_command_end_to_end_on_a_small_fake_warehouse(tmp_path, capsys):
+    _fake_warehouse(tmp_path / "w.duckdb")
+    out = tmp_path / "out"
+    assert main(["tune-health", "--warehouse", str(tmp_path / "w.duckdb"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "AUC (180-day churn)" in printed and "equals int_customer_health_scored.health_score" in printed
+    measures = pd.read_csv(out / MEASURES_FILE)
+    assert list(measures["measure"]) == ["a", "b"] and list(measures["scorecard_version"]) == [2, 2]
+    assert measures["weight"].sum() == 20 and measures.loc[0, "weight"] >= 10
+    cards = pd.read_csv(out / SCORECARDS_FILE)
+    assert cards.loc[0, "status"] == "candidate" and cards.loc[0, "applies_to_segments"] == "smb|enterprise"
+    # a history shorter than the outcome window: one line, exit 2
+    _fake_warehouse(tmp_path / "short.duckdb", weeks=20)
+    assert main(["tune-health", "--warehouse", str(tmp_path / "short.duckdb"), "--out", str(tmp_path / "o2")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("csops tune-health: error: no customer-weeks") and err.count("\n") == 1

@@ -66,6 +66,25 @@ def _evaluate_health(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _tune_health(args: argparse.Namespace) -> int:
+    from .health_tune import format_tuning, run
+
+    tuning = run(args.warehouse, args.scorecard, args.out, args.split_date, args.gap_days)
+    print(format_tuning(tuning))
+    print("")
+    print("wrote " + ", ".join(str(p) for p in tuning.files) + " (a candidate: nothing is published)")
+    return 0
+
+
+def _iso_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from e
+
+
 def _quality(args: argparse.Namespace) -> int:
     from .quality import format_report, run
 
@@ -243,6 +262,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="score AUC - latent health AUC (90 and 180 days), at most; more is leakage (default 0.02)")
     h.add_argument("--json", action="store_true", help="print the figures and targets as JSON")
     h.set_defaults(func=_evaluate_health)
+
+    t = sub.add_parser(
+        "tune-health",
+        help="propose health scorecard weights fitted on past churn (a candidate; never publishes)",
+        description="For the published version in force of a scorecard, score its customer-weeks whose 180 days have "
+                    "passed (the SQL's arithmetic in Python, checked against int_customer_health_scored), label churn "
+                    "within 180 days as rpt_health_score_backtest does, fit non-negative weights (summing to the "
+                    "current total, thresholds unchanged) on the weeks up to 180 days before the split date, and "
+                    "compare AUC, red-band lift and red-to-green ratio of both versions on the weeks from the split. "
+                    "Writes health_scorecard_measures_candidate.csv, health_scorecards_candidate.csv (status "
+                    "candidate) and tune_health_backtest.md to --out. Exits 2 when an input is missing or there is "
+                    "nothing to learn from.",
+    )
+    _add_warehouse_argument(t)
+    t.add_argument("--scorecard", default="standard", help="scorecard_id to tune (default standard)")
+    t.add_argument("--out", default="warehouse/tune-health",
+                   help="folder for the candidate files (default warehouse/tune-health; never the seeds)")
+    t.add_argument("--split-date", type=_iso_date, default=None,
+                   help="first judged week (YYYY-MM-DD); fit weeks end 180 days before it "
+                        "(default: the last third of the weeks is judged)")
+    t.add_argument("--gap-days", type=int, default=180,
+                   help="days between the last fit week and the split (default 180, the outcome window: no fit "
+                        "label overlaps a judged one; less is only for short histories, and says so)")
+    t.set_defaults(func=_tune_health)
 
     q = sub.add_parser(
         "quality",

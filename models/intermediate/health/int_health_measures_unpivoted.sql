@@ -7,7 +7,8 @@
     has no row; the scorecard says what its absence means. A switched-off system's measures never
     have rows. Counts are 0, not missing, when the system is there and nothing happened (no
     ticket in 90 days is 0 tickets per seat; no failed payment is a failure rate of 0 when an
-    invoice was created).
+    invoice was created) - from the first day the system had delivered anything: an empty export
+    is no data, not zero tickets or zero use.
 -#}
 
 {%- set product = csops.system_enabled('product') -%}
@@ -25,8 +26,10 @@
     'usage_momentum': (product, 'product.usage_momentum', none),
     'onboarding_progress': (product, 'product.onboarding_progress', none),
     'support_tickets_per_seat': (support,
-        'coalesce(support.support_tickets_per_seat, case when customer_days.seats > 0 then 0 end)', none),
-    'support_high_priority_tickets': (support, 'coalesce(support.support_high_priority_tickets, 0)', none),
+        'coalesce(support.support_tickets_per_seat, case when customer_days.seats > 0 and '
+        ~ 'customer_days.scored_date >= systems_known.support_known_date then 0 end)', none),
+    'support_high_priority_tickets': (support, 'coalesce(support.support_high_priority_tickets, '
+        ~ 'case when customer_days.scored_date >= systems_known.support_known_date then 0 end)', none),
     'support_sla_breaches': (support, 'support.support_sla_breaches', none),
     'csat': (surveys, 'surveys.csat', 'surveys.csat_last_input_date'),
     'nps': (surveys, 'surveys.nps', 'surveys.nps_last_input_date'),
@@ -43,7 +46,8 @@
     'days_since_csm_touch': (cs_platform, 'cs.days_since_csm_touch', 'cs.last_touch_date'),
     'payment_failure_rate': (true, 'billing.payment_failure_rate', none),
     'payment_days_overdue': (true, 'billing.payment_days_overdue', none),
-    'community_engagement': (community, 'coalesce(community.community_engagement, 0)', none),
+    'community_engagement': (community, 'coalesce(community.community_engagement, '
+        ~ 'case when customer_days.scored_date >= systems_known.community_known_date then 0 end)', none),
 } -%}
 
 with
@@ -51,6 +55,34 @@ with
 customer_days as (
 
     select * from {{ ref('int_health_customer_days') }}
+
+),
+
+-- the first day each system had delivered anything: a count is 0 for a customer with nothing
+-- only from then on; before it (or with an empty export) the count is missing, not zero
+systems_known as (
+
+    select
+        {% if support %}
+            (
+                select cast(min(tickets.valid_from) as date) as first_date
+                from {{ ref('stg_support__tickets_history') }} as tickets
+            ) as support_known_date,
+        {% else %}
+            cast(null as date) as support_known_date,
+        {% endif %}
+        {% if community %}
+            (
+                select cast(min(community_loads.first_loaded_at) as date) as first_date
+                from (
+                    {{ csops.first_loads('community', 'posts', 'id', 'community_record_id') }}
+                    union all
+                    {{ csops.first_loads('community', 'event_attendance', 'id', 'community_record_id') }}
+                ) as community_loads
+            ) as community_known_date
+        {% else %}
+            cast(null as date) as community_known_date
+        {% endif %}
 
 ),
 
@@ -66,6 +98,7 @@ wide as (
         {{- ',' if not loop.last }}
     {% endfor %}
     from customer_days
+    cross join systems_known
     left join {{ ref('int_health_billing_measured') }} as billing
         on customer_days.customer_id = billing.customer_id and customer_days.scored_date = billing.scored_date
     {% if product %}

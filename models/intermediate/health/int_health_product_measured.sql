@@ -46,6 +46,14 @@ core_feature_count as (
 
 ),
 
+-- the first day any product use was known: before it (or with no product data at all, e.g. an
+-- empty events export) the product measures are missing, not zero - no data is not no use
+product_known as (
+
+    select min(first_known_date) as first_known_date from usage
+
+),
+
 -- one row per customer, user and day of use: known from the first of its events' loads
 user_days as (
 
@@ -355,6 +363,7 @@ final as (
         end as usage_momentum,
         case when core_features > 0 then core_features_ever * 1.0 / core_features end as onboarding_progress
     from measured
+    where scored_date >= (select product_known.first_known_date from product_known)
 
 )
 

@@ -140,11 +140,22 @@
 {%- endmacro %}
 
 
-{# Pearson correlation of two columns in an aggregate (corr() on DuckDB and Spark). #}
+{#
+    Pearson correlation of two columns in an aggregate, from sums taken as decimals: corr() sums
+    floats in whatever order the rows arrive, so two builds of the same data could differ in the
+    last digits. Rows where either column is null are left out; null when either column is
+    constant.
+#}
 {% macro correlation(x, y) -%}
-    {{ return(adapter.dispatch('correlation', 'csops')(x, y)) }}
-{%- endmacro %}
-
-{% macro default__correlation(x, y) -%}
-    corr({{ x }}, {{ y }})
+    {%- set both = '(' ~ x ~ ') is not null and (' ~ y ~ ') is not null' -%}
+    {%- set dx = 'cast(case when ' ~ both ~ ' then ' ~ x ~ ' end as decimal(38, 4))' -%}
+    {%- set dy = 'cast(case when ' ~ both ~ ' then ' ~ y ~ ' end as decimal(38, 4))' -%}
+    (
+        count(case when {{ both }} then 1 end) * sum({{ dx }} * {{ dy }}) - sum({{ dx }}) * sum({{ dy }})
+    )
+    / nullif(
+        sqrt(cast(count(case when {{ both }} then 1 end) * sum({{ dx }} * {{ dx }}) - sum({{ dx }}) * sum({{ dx }}) as double))
+        * sqrt(cast(count(case when {{ both }} then 1 end) * sum({{ dy }} * {{ dy }}) - sum({{ dy }}) * sum({{ dy }}) as double)),
+        0
+    )
 {%- endmacro %}

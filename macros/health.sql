@@ -19,15 +19,6 @@
 
 
 {#
-    The first day on or after which a record counts for a health day: a record first loaded at t is
-    known on day D when t < the midnight after D, that is from the day of t on.
-#}
-{% macro known_date(loaded_at) -%}
-    cast({{ loaded_at }} as date)
-{%- endmacro %}
-
-
-{#
     A CSM check-in status as a number: green 100, yellow 50, red 0 (anything else null).
 #}
 {% macro status_points(column) -%}

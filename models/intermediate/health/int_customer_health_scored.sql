@@ -45,12 +45,23 @@ totals as (
         cast(sum(cast(contribution as decimal(24, 9))) as double) as weighted_score,
         sum(case when not is_missing then weight else 0 end) * 1.0 / sum(weight) as weight_present_share,
         cast(sum(case when is_counted then 1 else 0 end) as bigint) as measures_counted,
-        cast(sum(case when is_missing then 1 else 0 end) as bigint) as measures_missing,
-        {{ dbt.listagg(
-            "case when is_stale then measure end", "', '", "order by measure"
-        ) }} as stale_measures
+        cast(sum(case when is_missing then 1 else 0 end) as bigint) as measures_missing
     from measure_scores
     group by customer_id, scored_date, scorecard_id, scorecard_version
+
+),
+
+-- the stale measures of each customer-day, listed from the stale rows only (an ordered list over
+-- every measure row cannot spill to disk and ran out of memory on medium data)
+stale as (
+
+    select
+        customer_id,
+        scored_date,
+        {{ dbt.listagg("measure", "', '", "order by measure") }} as stale_measures
+    from measure_scores
+    where is_stale
+    group by customer_id, scored_date
 
 ),
 
@@ -118,8 +129,8 @@ final as (
         top_drivers.driver_1_measure,
         top_drivers.driver_2_measure,
         top_drivers.driver_3_measure,
-        nullif(totals.stale_measures, '') as stale_measures,
-        coalesce(totals.stale_measures, '') != '' as is_stale
+        stale.stale_measures,
+        stale.stale_measures is not null as is_stale
     from customer_days
     left join totals
         on
@@ -133,6 +144,10 @@ final as (
         on
             customer_days.customer_id = top_drivers.customer_id
             and customer_days.scored_date = top_drivers.scored_date
+    left join stale
+        on
+            customer_days.customer_id = stale.customer_id
+            and customer_days.scored_date = stale.scored_date
 
 )
 

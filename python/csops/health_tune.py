@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import CsopsError
-from .health_eval import auc
+from .health_eval import BandLift, auc
 from .warehouse import connect_read_only
 
 HORIZON_DAYS = 180
@@ -245,38 +245,13 @@ def round_weights(weights: np.ndarray, total: float, min_weight: float = MIN_WEI
 
 
 @dataclass(frozen=True)
-class Judged:
-    """One version's figures on the judged customer-weeks."""
+class Judged(BandLift):
+    """One version's figures on the judged customer-weeks: the band figures of `csops
+    evaluate-health` (churn rate, red lift, red-to-green), with the AUC and the customers behind them."""
 
-    rows: int
-    churners: int
-    auc: float | None
-    red_rows: int
-    red_churners: int
-    green_rows: int
-    green_churners: int
+    auc: float | None = None
     customers: int = 0
     churned_customers: int = 0
-
-    @property
-    def churn_rate(self) -> float | None:
-        return self.churners / self.rows if self.rows else None
-
-    @property
-    def red_rate(self) -> float | None:
-        return self.red_churners / self.red_rows if self.red_rows else None
-
-    @property
-    def green_rate(self) -> float | None:
-        return self.green_churners / self.green_rows if self.green_rows else None
-
-    @property
-    def red_lift(self) -> float | None:
-        return self.red_rate / self.churn_rate if self.red_rate is not None and self.churn_rate else None
-
-    @property
-    def red_to_green(self) -> float | None:
-        return self.red_rate / self.green_rate if self.red_rate is not None and self.green_rate else None
 
 
 def judge(score: np.ndarray, churned: np.ndarray, red_below: float, green_from: float,

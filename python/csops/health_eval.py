@@ -12,7 +12,10 @@ Figures, on customer-weeks with a score (health_band not 'insufficient_data'):
 
 - rank correlation: Spearman's rho of health_score with latent_health, overall and per segment.
 - churn within H days (H = 90, 180): a churn_date in (D, D + H], D the week_end_date, on the weeks
-  whose whole window is known (D + H < as_of). AUC of the score as a risk ranking (a lower score is
+  whose whole window is known (D + H < as_of) and whose lifecycle_phase is not trial: a customer
+  who has not paid yet converts or is lost, it cannot churn (the truth's churn events are paid
+  subscriptions ending), so a trial week would only count as a stayer. Rank correlation uses every
+  graded week, trials included. AUC of the score as a risk ranking (a lower score is
   riskier: the AUC of -score) and of the latent health (the AUC of -latent_health) on exactly the
   same rows, their ratio and difference, overall and per segment, lifecycle_phase and scorecard
   version. AUCs are Mann-Whitney, ties at average ranks; undefined (None) without both churners and
@@ -160,6 +163,7 @@ class HealthEvaluation:
     unmapped_rows: int  # scored rows whose customer has no true customer in the identity map
     rows_without_latent: int  # mapped scored rows with no latent health for their month
     graded_rows: int  # scored rows with a true customer and a latent health
+    trial_rows: int = 0  # graded rows in the trial phase: in the rank correlation, not in the churn figures
     correlations: list[Correlation] = field(default_factory=list)
     churn: list[ChurnSlice] = field(default_factory=list)
     bands: BandLift | None = None
@@ -180,7 +184,8 @@ class HealthEvaluation:
         return {
             "as_of": self.as_of.isoformat(),
             "rows": {"weekly": self.weekly_rows, "scored": self.scored_rows, "unmapped": self.unmapped_rows,
-                     "without_latent_health": self.rows_without_latent, "graded": self.graded_rows},
+                     "without_latent_health": self.rows_without_latent, "graded": self.graded_rows,
+                     "trial": self.trial_rows},
             "rank_correlation": [asdict(c) for c in self.correlations],
             "churn": [churn_dict(c) for c in self.churn],
             "red_band": None if bands is None else {
@@ -247,6 +252,7 @@ def grade(frame: pd.DataFrame, as_of: date, thresholds: Thresholds = Thresholds(
         unmapped_rows=int((~mapped).sum()),
         rows_without_latent=int((mapped & ~has_latent).sum()),
         graded_rows=len(rows),
+        trial_rows=int((rows["lifecycle_phase"] == "trial").sum()),
     )
     score = rows["health_score"].to_numpy(dtype=float)
     latent = rows["latent_health"].to_numpy(dtype=float)
@@ -255,6 +261,7 @@ def grade(frame: pd.DataFrame, as_of: date, thresholds: Thresholds = Thresholds(
         result.correlations.append(Correlation("segment", value, len(part), spearman(
             part["health_score"].to_numpy(dtype=float), part["latent_health"].to_numpy(dtype=float))))
 
+    rows = rows[rows["lifecycle_phase"] != "trial"]  # churn is graded on customers who had paid
     for horizon in HORIZONS:
         known = rows[_window_known(rows, as_of, horizon)]
         result.churn.append(_churn_slice(known, horizon, "all", "all"))
@@ -470,7 +477,8 @@ def format_evaluation(result: HealthEvaluation) -> str:
     lines = [
         f"as of {result.as_of}: {result.weekly_rows:,} customer-weeks, {result.scored_rows:,} with a score, "
         f"{result.graded_rows:,} graded ({result.unmapped_rows:,} with no true customer, "
-        f"{result.rows_without_latent:,} with no latent health for the month)",
+        f"{result.rows_without_latent:,} with no latent health for the month); "
+        f"{result.trial_rows:,} graded weeks are trial weeks: in the rank correlation, not in the churn figures",
         "",
         "rank correlation of health_score with latent health (Spearman)",
         f"{'slice':<36}{'rows':>9}{'rho':>8}",

@@ -3,7 +3,8 @@
 For one scorecard (the published version in force on the warehouse's as-of day, read from the
 seeds as loaded: health_scorecards / health_scorecard_measures), the customer-weeks it applies to
 (int_health_customer_days week ends whose segment and lifecycle phase it lists, matched with the
-same LIKE test as csops.health_measure_scores) whose 180 days have passed by the as-of day are
+same LIKE test as csops.health_measure_scores; trial weeks left out, as in the backtest: a trial
+cannot churn) whose 180 days have passed by the as-of day are
 scored in Python exactly as the SQL does (`measure_scores`, `weighted_scores`) and labelled with
 churn within 180 days by the SQL of rpt_health_score_backtest (its churns CTE and its exists test,
 copied verbatim into CHURN_LABEL_SQL). Before fitting, the Python score of the current version is
@@ -81,6 +82,7 @@ weeks as (
         days.is_week_end
         and '|' || ? || '|' like '%|' || days.segment || '|%'
         and '|' || ? || '|' like '%|' || days.lifecycle_phase || '|%'
+        and days.lifecycle_phase != 'trial'
         and days.scored_date <= cast(date_add(as_of.as_of_date, interval (-{horizon}) day) as date)
 )
 select

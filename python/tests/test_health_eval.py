@@ -52,8 +52,9 @@ def write_world(root: Path, weekly: pd.DataFrame, customers: pd.DataFrame, ident
     return warehouse, truth
 
 
-def standard_world(root: Path, score_of=lambda i, latent: 100 * latent) -> tuple[Path, Path]:
-    """The module's world; score_of(i, latent) gives customer i's weekly score."""
+def standard_world(root: Path, score_of=lambda i, latent: 100 * latent,
+                   phase_of=lambda i: "onboarding" if i < 10 else "established") -> tuple[Path, Path]:
+    """The module's world; score_of(i, latent) gives customer i's weekly score, phase_of(i) its phase."""
     n = 20
     latent = [(i + 0.5) / n for i in range(n)]
     weekly = []
@@ -64,7 +65,7 @@ def standard_world(root: Path, score_of=lambda i, latent: 100 * latent) -> tuple
             score = float(score_of(i, latent[i]))
             weekly.append({"customer_id": f"cust_{i:02d}", "week_end_date": sunday, "health_score": score,
                            "health_band": band(score), "segment": "smb" if i % 2 else "enterprise",
-                           "lifecycle_phase": "onboarding" if i < 10 else "established",
+                           "lifecycle_phase": phase_of(i),
                            "scorecard_id": "default", "scorecard_version": 1})
     customers = pd.DataFrame({"customer_id": [f"cust_{i:02d}" for i in range(n)],
                               "crm_account_id": [f"acc_{i}" for i in range(n)],
@@ -119,6 +120,19 @@ def test_a_score_equal_to_latent_health_passes(tmp_path, capsys):
     assert code == 0, err
     assert err == ""
     assert "segment=smb" in out and "lifecycle_phase=onboarding" in out and "scorecard_version=default v1" in out
+
+
+def test_trial_weeks_count_in_the_rank_correlation_but_not_in_the_churn_figures(tmp_path):
+    # customers 5 and 6 (red, stayers) are trials: they cannot churn, so they leave the churn rows
+    warehouse, truth = standard_world(tmp_path, phase_of=lambda i: "trial" if i in (5, 6) else "established")
+    result = evaluate(warehouse, truth)
+    assert result.trial_rows == 2 * 52  # every Sunday of the year is a trial week for both
+    assert result.correlations[0].rows == result.graded_rows
+    graded = result.overall(180)
+    assert (graded.rows, graded.customers, graded.churners) == (18 * 26, 18, 6 * 26)
+    # red: customers 0-4, all churners (5 of 5); all: 6 of 18
+    assert result.bands.red_lift == pytest.approx((5 / 5) / (6 / 18))
+    assert not any(c.value == "trial" for c in result.churn)
 
 
 def test_a_score_that_beats_latent_health_by_more_than_the_margin_is_leakage(tmp_path, capsys):

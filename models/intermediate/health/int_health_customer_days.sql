@@ -7,8 +7,10 @@
     versions known by the end of the day (csops.known_by on the history models): the subscriptions
     and their seats, the CRM account's segment and owner. A subscription first loaded after the day
     does not exist yet for it.
-    lifecycle_phase: onboarding during the first health_onboarding_days days after the customer's
-    first subscription (or trial) started, established after (journey stages will refine this).
+    lifecycle_phase: trial while every live subscription known that day is a trial (the customer
+    has not paid yet: a trial converts or is lost, it cannot churn, so the backtest grades churn on
+    the other phases only); onboarding during the first health_onboarding_days days after the
+    customer's first subscription (or trial) started; established after.
 -#}
 
 {%- set onboarding_days = csops.checked_var('health_onboarding_days') %}
@@ -61,7 +63,12 @@ subscriptions_known as (
         and (
             subscription_versions.ended_at is null
             or subscription_versions.ended_at >= score_dates.known_before_at
-        ) as is_live
+        ) as is_live,
+        subscription_versions.subscription_status in ('active', 'past_due', 'paused')
+        and (
+            subscription_versions.ended_at is null
+            or subscription_versions.ended_at >= score_dates.known_before_at
+        ) as is_paid_live
     from score_dates
     inner join subscription_versions
         on
@@ -79,7 +86,8 @@ customers_known as (
         max(customer_account_id) as customer_account_id,
         scored_date,
         known_before_at,
-        cast(min(started_at) as date) as first_started_date
+        cast(min(started_at) as date) as first_started_date,
+        max(case when is_paid_live then 1 else 0 end) = 1 as is_paying
     from subscriptions_known
     group by customer_id, scored_date, known_before_at
     having max(case when is_live then 1 else 0 end) = 1
@@ -119,6 +127,7 @@ final as (
         {{ dbt.datediff('customers_known.first_started_date', 'customers_known.scored_date', 'day') }}
             as tenure_days,
         case
+            when not customers_known.is_paying then 'trial'
             when {{ dbt.datediff('customers_known.first_started_date', 'customers_known.scored_date', 'day') }}
                 < {{ onboarding_days }}
                 then 'onboarding'

@@ -10,7 +10,9 @@
       ratio (red churn rate over green);
     - the correlation of the score with the expansion MRR of the next 180 days.
     Only customer-weeks whose 180 days have passed by the as-of day count (every figure has the
-    same rows), and only scored ones (not insufficient_data). customer_weeks and the band counts
+    same rows), and only scored ones (not insufficient_data) of customers who had paid: a trial
+    week (lifecycle_phase trial) is not graded, since a trial converts or is lost - it cannot
+    churn, and counting it as a stayer would dilute every band's churn rate. customer_weeks and the band counts
     say how many customer-weeks stand behind each figure.
 -#}
 
@@ -19,7 +21,7 @@ with
 scores as (
 
     select * from {{ ref('int_health_backtest_scored') }}
-    where health_score is not null
+    where health_score is not null and lifecycle_phase != 'trial'
 
 ),
 

@@ -150,3 +150,39 @@
         0
     )
 {%- endmacro %}
+
+
+{#
+    health_contribution_changes(scored, measure_scores, days_before): for each customer and scored
+    day of the relation `scored` (a CTE with customer_id and scored_date), how much each measure's
+    contribution to the score (int_health_measures_scored) moved since `days_before` days earlier,
+    on the same scorecard, ranked by the size of the move (change_rank 1: the measure that changed
+    most; ties by measure name). A measure missing from either day is not compared. The daily
+    (30 days) and weekly (28 days) health marts both take their changed_most_measure from it.
+
+        contribution_changes as (
+            {{ csops.health_contribution_changes('days', 'measure_scores', 30) }}
+        ),
+#}
+{% macro health_contribution_changes(scored, measure_scores, days_before) -%}
+    select
+        {{ scored }}.customer_id,
+        {{ scored }}.scored_date,
+        _now_scores.measure,
+        coalesce(_now_scores.contribution, 0) - coalesce(_then_scores.contribution, 0) as contribution_change,
+        row_number() over (
+            partition by {{ scored }}.customer_id, {{ scored }}.scored_date
+            order by
+                abs(coalesce(_now_scores.contribution, 0) - coalesce(_then_scores.contribution, 0)) desc,
+                _now_scores.measure
+        ) as change_rank
+    from {{ scored }}
+    inner join {{ measure_scores }} as _now_scores
+        on {{ scored }}.customer_id = _now_scores.customer_id and {{ scored }}.scored_date = _now_scores.scored_date
+    inner join {{ measure_scores }} as _then_scores
+        on
+            {{ scored }}.customer_id = _then_scores.customer_id
+            and _then_scores.scored_date = cast({{ dbt.dateadd('day', -days_before, scored ~ '.scored_date') }} as date)
+            and _now_scores.measure = _then_scores.measure
+            and _now_scores.scorecard_id = _then_scores.scorecard_id
+{%- endmacro %}

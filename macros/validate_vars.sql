@@ -58,6 +58,8 @@ expose_personal_data: {kind: boolean, optional: true, default: false}
 health_daily_window_days: {kind: days}
 health_onboarding_days: {kind: days}
 health_alert_drop_points: {kind: points}
+feature_request_ticket_types: {kind: text_list}
+feature_request_post_types: {kind: text_list}
     {%- endset -%}
     {{ return(fromyaml(rules_yaml)) }}
 {% endmacro %}

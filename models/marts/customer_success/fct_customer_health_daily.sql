@@ -21,7 +21,7 @@
     fct_customer_health_measures_daily.
     score_change_7d / _30d: against the same customer's score 7 and 30 days before (null if it had
     none). changed_most_measure: the measure whose contribution moved the score most over the 30
-    days, and by how many points (what changed).
+    days, and by how many points (what changed; csops.health_contribution_changes).
 -#}
 
 with
@@ -60,26 +60,7 @@ days as (
 
 contribution_changes as (
 
-    select
-        days.customer_id,
-        days.scored_date,
-        now_scores.measure,
-        coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0) as contribution_change,
-        row_number() over (
-            partition by days.customer_id, days.scored_date
-            order by
-                abs(coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0)) desc,
-                now_scores.measure
-        ) as change_rank
-    from days
-    inner join measure_scores as now_scores
-        on days.customer_id = now_scores.customer_id and days.scored_date = now_scores.scored_date
-    inner join measure_scores as then_scores
-        on
-            days.customer_id = then_scores.customer_id
-            and then_scores.scored_date = cast({{ dbt.dateadd('day', -30, 'days.scored_date') }} as date)
-            and now_scores.measure = then_scores.measure
-            and now_scores.scorecard_id = then_scores.scorecard_id
+    {{ csops.health_contribution_changes('days', 'measure_scores', 30) }}
 
 ),
 

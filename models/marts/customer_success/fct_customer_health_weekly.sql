@@ -14,7 +14,8 @@
     recent window. A week's score uses only what was loaded by the end of its Sunday and never
     changes, so each run adds the weeks after the newest one here.
     score_change_7d / _28d: against the same customer's score one and four weeks before.
-    changed_most_measure: the measure whose contribution moved most over the four weeks.
+    changed_most_measure: the measure whose contribution moved most over the four weeks
+    (csops.health_contribution_changes, as in the daily table).
 -#}
 
 with
@@ -51,26 +52,7 @@ weeks as (
 
 contribution_changes as (
 
-    select
-        weeks.customer_id,
-        weeks.scored_date,
-        now_scores.measure,
-        coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0) as contribution_change,
-        row_number() over (
-            partition by weeks.customer_id, weeks.scored_date
-            order by
-                abs(coalesce(now_scores.contribution, 0) - coalesce(then_scores.contribution, 0)) desc,
-                now_scores.measure
-        ) as change_rank
-    from weeks
-    inner join measure_scores as now_scores
-        on weeks.customer_id = now_scores.customer_id and weeks.scored_date = now_scores.scored_date
-    inner join measure_scores as then_scores
-        on
-            weeks.customer_id = then_scores.customer_id
-            and then_scores.scored_date = cast({{ dbt.dateadd('day', -28, 'weeks.scored_date') }} as date)
-            and now_scores.measure = then_scores.measure
-            and now_scores.scorecard_id = then_scores.scorecard_id
+    {{ csops.health_contribution_changes('weeks', 'measure_scores', 28) }}
 
 ),
 

@@ -42,7 +42,7 @@ measure_scores as (
 {% if is_incremental() %}
     already_scored as (
 
-        select max(scored_date) as latest_scored_date from {{ this }}
+        select coalesce(max(scored_date), cast('1900-01-01' as date)) as latest_scored_date from {{ this }}
 
     ),
 {% endif %}
@@ -50,10 +50,10 @@ measure_scores as (
 days as (
 
     select * from scores
-    where
-        is_in_daily_window
     {% if is_incremental() %}
-        and scored_date > (select coalesce(latest_scored_date, cast('1900-01-01' as date)) from already_scored)
+        where is_in_daily_window and scored_date > (select already_scored.latest_scored_date from already_scored)
+    {% else %}
+        where is_in_daily_window
     {% endif %}
 
 ),

@@ -41,7 +41,7 @@ days as (
 {% if is_incremental() %}
     already_scored as (
 
-        select max(scored_date) as latest_scored_date from {{ this }}
+        select coalesce(max(scored_date), cast('1900-01-01' as date)) as latest_scored_date from {{ this }}
 
     ),
 {% endif %}
@@ -70,9 +70,7 @@ final as (
     inner join days
         on measure_scores.customer_id = days.customer_id and measure_scores.scored_date = days.scored_date
     {% if is_incremental() %}
-        where measure_scores.scored_date > (
-            select coalesce(latest_scored_date, cast('1900-01-01' as date)) from already_scored
-        )
+        where measure_scores.scored_date > (select already_scored.latest_scored_date from already_scored)
     {% endif %}
 
 )

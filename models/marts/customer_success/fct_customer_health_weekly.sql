@@ -36,7 +36,7 @@ measure_scores as (
 {% if is_incremental() %}
     already_scored as (
 
-        select max(week_end_date) as latest_scored_date from {{ this }}
+        select coalesce(max(week_end_date), cast('1900-01-01' as date)) as latest_scored_date from {{ this }}
 
     ),
 {% endif %}
@@ -45,7 +45,7 @@ weeks as (
 
     select * from scores
     {% if is_incremental() %}
-        where scored_date > (select coalesce(latest_scored_date, cast('1900-01-01' as date)) from already_scored)
+        where scored_date > (select already_scored.latest_scored_date from already_scored)
     {% endif %}
 
 ),

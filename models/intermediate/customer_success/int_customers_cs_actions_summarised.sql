@@ -31,8 +31,8 @@ counted as (
     select
         customer_id,
         count(*) as cs_actions,
-        sum(case when action_status in ('open', 'overdue') then 1 else 0 end) as open_cs_actions,
-        sum(case when action_status = 'overdue' then 1 else 0 end) as overdue_cs_actions
+        cast(sum(case when action_status in ('open', 'overdue') then 1 else 0 end) as bigint) as open_cs_actions,
+        cast(sum(case when action_status = 'overdue' then 1 else 0 end) as bigint) as overdue_cs_actions
     from actions
     group by customer_id
 

@@ -97,7 +97,7 @@ books as (
         count(*) as customers,
         sum(arr_amount) as arr_amount,
         sum(case when is_renewal_at_risk then arr_amount else 0 end) as arr_at_risk_amount,
-        sum(case when is_renewing_in_120d then 1 else 0 end) as renewals_next_120d,
+        cast(sum(case when is_renewing_in_120d then 1 else 0 end) as bigint) as renewals_next_120d,
         sum(case when is_renewing_in_120d then arr_amount else 0 end) as renewals_next_120d_arr_amount
     from customers
     group by owner_id
@@ -109,7 +109,7 @@ action_counts as (
     select
         owner_id,
         count(*) as open_cs_actions,
-        sum(case when action_status = 'overdue' then 1 else 0 end) as overdue_cs_actions
+        cast(sum(case when action_status = 'overdue' then 1 else 0 end) as bigint) as overdue_cs_actions
     from actions
     group by owner_id
 

@@ -3,10 +3,11 @@
     (or would have raised and suppressed) for a customer.
 
     One action per run of trigger days, not one per day: a play fires on the first day of a run of
-    consecutive days on which its trigger is true (int_cs_plays_triggered); a new run starts after a
-    day the trigger was false (or the customer had no live subscription), and also where the
-    inputs turn from stale to fresh or back within a run (so a run that began on stale inputs still
-    gets its action on the first fresh day).
+    consecutive days on which its trigger is true (int_cs_plays_triggered) and has held for the
+    play's min_trigger_days (a run of 2 days of a play that needs 3 raises nothing); a new run
+    starts after a day the trigger was false (or the customer had no live subscription), and also
+    where the inputs turn from stale to fresh or back within a run (so a run that began on stale
+    inputs still gets its action on the first fresh day).
 
     Each candidate is judged in date order per customer and play, against the last action of that
     play actually created before it (a recursive walk, so a suppressed candidate never starts a
@@ -82,17 +83,71 @@ as_of as (
     ),
 {% endif %}
 
-with_day_before as (
+-- consecutive trigger days: a streak starts after a day the trigger was not true
+streak_starts as (
 
     select
         triggered.*,
-        lag(triggered.signal_date) over (
-            partition by triggered.customer_id, triggered.play_id order by triggered.signal_date
-        ) as previous_trigger_date,
-        lag(triggered.is_input_stale) over (
-            partition by triggered.customer_id, triggered.play_id order by triggered.signal_date
-        ) as was_input_stale
+        case
+            when
+                lag(triggered.signal_date) over (
+                    partition by triggered.customer_id, triggered.play_id order by triggered.signal_date
+                ) = cast({{ dbt.dateadd('day', -1, 'triggered.signal_date') }} as date)
+                then 0
+            else 1
+        end as is_streak_start
     from triggered
+
+),
+
+streaks as (
+
+    select
+        streak_starts.*,
+        sum(streak_starts.is_streak_start) over (
+            partition by streak_starts.customer_id, streak_starts.play_id
+            order by streak_starts.signal_date
+            rows between unbounded preceding and current row
+        ) as streak_number
+    from streak_starts
+
+),
+
+-- the days the trigger has held for the play's min_trigger_days (the day itself included)
+held as (
+
+    select numbered.*
+    from (
+        select
+            streaks.*,
+            row_number() over (
+                partition by streaks.customer_id, streaks.play_id, streaks.streak_number
+                order by streaks.signal_date
+            ) as streak_day
+        from streaks
+    ) as numbered
+    inner join plays on numbered.play_id = plays.play_id
+    where numbered.streak_day >= coalesce(plays.min_trigger_days, 1)
+
+),
+
+with_day_before as (
+
+    select
+        held.customer_id,
+        held.play_id,
+        held.signal_date,
+        held.segment,
+        held.owner_user_id,
+        held.is_input_stale,
+        held.trigger_reason,
+        lag(held.signal_date) over (
+            partition by held.customer_id, held.play_id order by held.signal_date
+        ) as previous_trigger_date,
+        lag(held.is_input_stale) over (
+            partition by held.customer_id, held.play_id order by held.signal_date
+        ) as was_input_stale
+    from held
 
 ),
 

@@ -86,7 +86,8 @@ evaluated as (
                     || ' points in 30 days'
             when 'low_utilisation'
                 then
-                    'licence utilisation ' || cast(round(signals.licence_utilisation_ratio, 2) as {{ dbt.type_string() }})
+                    'licence utilisation '
+                    || cast(round(signals.licence_utilisation_ratio, 2) as {{ dbt.type_string() }})
                     || ' after ' || cast(signals.tenure_days as {{ dbt.type_string() }}) || ' days'
             when 'renewal_risk'
                 then
@@ -97,11 +98,12 @@ evaluated as (
             when 'nps_detractor'
                 then
                     'NPS ' || cast(signals.latest_nps_score as {{ dbt.type_string() }})
-                    || ' (detractor answer known ' || cast(signals.latest_detractor_known_date as {{ dbt.type_string() }})
-                    || ')'
+                    || ' (detractor answer known '
+                    || cast(signals.latest_detractor_known_date as {{ dbt.type_string() }}) || ')'
             when 'onboarding_overdue'
                 then
-                    'onboarding progress ' || cast(round(signals.onboarding_progress_ratio, 2) as {{ dbt.type_string() }})
+                    'onboarding progress '
+                    || cast(round(signals.onboarding_progress_ratio, 2) as {{ dbt.type_string() }})
                     || ' after ' || cast(signals.tenure_days as {{ dbt.type_string() }}) || ' days'
             when 'payment_issue'
                 then
@@ -110,7 +112,8 @@ evaluated as (
                     || coalesce(cast(round(signals.payment_failure_rate, 2) as {{ dbt.type_string() }}), 'none')
             when 'expansion'
                 then
-                    'licence utilisation ' || cast(round(signals.licence_utilisation_ratio, 2) as {{ dbt.type_string() }})
+                    'licence utilisation '
+                    || cast(round(signals.licence_utilisation_ratio, 2) as {{ dbt.type_string() }})
                     || ', latest NPS ' || cast(signals.latest_nps_score as {{ dbt.type_string() }})
             when 'champion_left'
                 then

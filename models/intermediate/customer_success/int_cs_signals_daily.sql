@@ -211,7 +211,7 @@ renewals_known as (
             nps_known.known_date,
             row_number() over (
                 partition by customer_days.customer_id, customer_days.scored_date
-                order by nps_known.submitted_at desc, nps_known.known_date desc, nps_known.nps_score
+                order by nps_known.submitted_at desc, nps_known.known_date desc, nps_known.nps_score asc
             ) as answer_rank,
             max(case when nps_known.is_detractor then nps_known.known_date end) over (
                 partition by customer_days.customer_id, customer_days.scored_date
@@ -220,7 +220,7 @@ renewals_known as (
         inner join nps_known
             on
                 customer_days.customer_id = nps_known.customer_id
-                and nps_known.known_date <= customer_days.scored_date
+                and customer_days.scored_date >= nps_known.known_date
 
     ),
 
@@ -367,7 +367,7 @@ latest_loads as (
         window_days.signal_date,
         {% if product %}
             (
-                select max(product_loads.load_date) from product_loads
+                select max(product_loads.load_date) as load_date from product_loads
                 where product_loads.load_date <= window_days.signal_date
             ) as product_loaded_date,
         {% else %}
@@ -375,18 +375,18 @@ latest_loads as (
         {% endif %}
         {% if surveys %}
             (
-                select max(surveys_loads.load_date) from surveys_loads
+                select max(surveys_loads.load_date) as load_date from surveys_loads
                 where surveys_loads.load_date <= window_days.signal_date
             ) as surveys_loaded_date,
         {% else %}
             cast(null as date) as surveys_loaded_date,
         {% endif %}
         (
-            select max(billing_loads.load_date) from billing_loads
+            select max(billing_loads.load_date) as load_date from billing_loads
             where billing_loads.load_date <= window_days.signal_date
         ) as billing_loaded_date,
         (
-            select max(crm_loads.load_date) from crm_loads
+            select max(crm_loads.load_date) as load_date from crm_loads
             where crm_loads.load_date <= window_days.signal_date
         ) as crm_loaded_date
     from window_days
@@ -430,7 +430,8 @@ final as (
         measures_pivoted.payment_days_overdue,
         measures_pivoted.payment_failure_rate,
         renewals_known.next_renewal_date,
-        {{ dbt.datediff('health_days.scored_date', 'renewals_known.next_renewal_date', 'day') }} as days_to_renewal,
+        {{ dbt.datediff('health_days.scored_date', 'renewals_known.next_renewal_date', 'day') }}
+            as days_to_renewal,
         coalesce(renewals_known.is_cancel_scheduled, false) as is_cancel_scheduled,
         coalesce(renewals_known.is_cancel_scheduled, false)
         or coalesce(health_days.health_band in ('red', 'yellow'), false) as is_renewal_at_risk,

@@ -20,7 +20,7 @@ ranked as (
         actions.*,
         row_number() over (
             partition by actions.customer_id
-            order by actions.created_date desc, actions.priority, actions.play_id
+            order by actions.created_date desc, actions.priority asc, actions.play_id asc
         ) as recency_rank
     from actions
 

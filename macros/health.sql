@@ -186,3 +186,13 @@
             and _now_scores.measure = _then_scores.measure
             and _now_scores.scorecard_id = _then_scores.scorecard_id
 {%- endmacro %}
+
+{#-
+    Is a customer at risk of churning on a day? Until a churn model scores it, the one rule every
+    model uses (the renewal-risk play, the CSM book's and the feature requests' ARR at risk): the
+    health band is red, or a cancellation is scheduled. Arguments are SQL expressions; a null band
+    or flag counts as not at risk.
+-#}
+{% macro is_churn_risk(health_band, is_cancel_scheduled) -%}
+    (coalesce({{ health_band }} = 'red', false) or coalesce({{ is_cancel_scheduled }}, false))
+{%- endmacro %}

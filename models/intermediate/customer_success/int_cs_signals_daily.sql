@@ -13,7 +13,7 @@
     main contact from the CRM contacts history.
 
     Two signals are swappable rules, each one column so a later model can replace it:
-    - is_renewal_at_risk: for now the health band is red or yellow, or a cancellation is scheduled
+    - is_renewal_at_risk: csops.is_churn_risk - for now the health band is red, or a cancellation is scheduled
       (the churn-risk model will replace it);
     - is_onboarding_overdue: for now the customer is in the onboarding phase of the health score,
       has been paying for at least the onboarding_overdue play's after_tenure_days days and has
@@ -433,8 +433,8 @@ final as (
         {{ dbt.datediff('health_days.scored_date', 'renewals_known.next_renewal_date', 'day') }}
             as days_to_renewal,
         coalesce(renewals_known.is_cancel_scheduled, false) as is_cancel_scheduled,
-        coalesce(renewals_known.is_cancel_scheduled, false)
-        or coalesce(health_days.health_band in ('red', 'yellow'), false) as is_renewal_at_risk,
+        {{ csops.is_churn_risk('health_days.health_band', 'renewals_known.is_cancel_scheduled') }}
+            as is_renewal_at_risk,
         {% if surveys %}
             nps_latest.nps_score as latest_nps_score,
             nps_latest.nps_category as latest_nps_category,

@@ -4,8 +4,9 @@
 
     Every domain summarises its customers in one intermediate model (int_customers_<domain>_...)
     that owns its rules and windows; this model only joins them, one join per domain. The health
-    score (int_customers_health_summarised) joins here the same way; journey stage and churn risk
-    will when those models land.
+    score (int_customers_health_summarised), the CS actions (int_customers_cs_actions_summarised)
+    and the feature requests (int_customers_feature_requests_summarised) join here the same way;
+    churn risk will when that model lands.
 
     A switched-off system (var enable_<system> false) has no summary model: its columns are null
     here, meaning "no such system", never 0 ("the system has nothing for this customer"). Product
@@ -62,6 +63,18 @@ renewals as (
 health as (
 
     select * from {{ ref('int_customers_health_summarised') }}
+
+),
+
+cs_actions as (
+
+    select * from {{ ref('int_customers_cs_actions_summarised') }}
+
+),
+
+feature_requests as (
+
+    select * from {{ ref('int_customers_feature_requests_summarised') }}
 
 ),
 
@@ -131,6 +144,14 @@ final as (
         health.health_score_change_30d,
         health.health_trend,
         health.health_top_driver,
+        -- CS actions the plays raised (fct_cs_actions) and product feedback (fct_feature_requests)
+        coalesce(cs_actions.open_cs_actions, 0) as open_cs_actions,
+        coalesce(cs_actions.overdue_cs_actions, 0) as overdue_cs_actions,
+        cs_actions.latest_cs_action_play_id,
+        cs_actions.latest_cs_action_status,
+        coalesce(feature_requests.feature_requests_90d, 0) as feature_requests_90d,
+        coalesce(feature_requests.product_feature_requests_90d, 0) as product_feature_requests_90d,
+        feature_requests.top_requested_feature_area_90d,
         -- dates
         cast(revenue.first_subscription_at as date) as first_contract_date,
         cast(revenue.first_paid_at as date) as customer_since_date,
@@ -138,12 +159,16 @@ final as (
         revenue.canceled_at,
         renewals.next_renewal_date,
         {{ 'usage.last_active_date' if product else 'cast(null as date)' }} as last_active_date,
-        {{ 'nps.latest_nps_date' if surveys else 'cast(null as date)' }} as latest_nps_date
+        {{ 'nps.latest_nps_date' if surveys else 'cast(null as date)' }} as latest_nps_date,
+        cs_actions.latest_cs_action_date,
+        feature_requests.last_feature_request_date
     from revenue
     inner join crm on revenue.customer_account_id = crm.customer_account_id
     left join payments on revenue.customer_id = payments.customer_id
     left join renewals on revenue.customer_id = renewals.customer_id
     left join health on revenue.customer_id = health.customer_id
+    left join cs_actions on revenue.customer_id = cs_actions.customer_id
+    left join feature_requests on revenue.customer_id = feature_requests.customer_id
     {% if product %}
         left join licences on revenue.customer_id = licences.customer_id
         left join usage on revenue.customer_id = usage.customer_id

@@ -97,6 +97,19 @@ def test_mrr_that_disagrees_with_billing_fails(copy, tmp_path):
     assert failed(report, "mrr_matches_billing", "expect_column_values_to_be_between", "gap_beyond_rounding")
 
 
+def test_a_cs_action_without_owner_or_due_before_creation_fails(copy, tmp_path):
+    corrupt(copy,
+            "update marts.fct_cs_actions set owner_id = null "
+            "where cs_action_id = (select min(cs_action_id) from marts.fct_cs_actions)",
+            "update marts.fct_cs_actions set due_date = created_date "
+            "where cs_action_id = (select max(cs_action_id) from marts.fct_cs_actions)")
+    report = run(copy, gx_root=tmp_path, only=["cs_actions"])
+    assert failed(report, "cs_actions", "expect_column_values_to_not_be_null", "owner_id"), format_report(report)
+    assert any(o.suite == "cs_actions" and o.expectation == "expect_column_pair_values_a_to_be_greater_than_b"
+               and o.status == "failed" for o in report.outcomes), format_report(report)
+    assert not report.success
+
+
 def test_a_suite_whose_query_errors_is_a_failure(copy, tmp_path):
     corrupt(copy, "drop view data_quality.rpt_source_loads")
     report = run(copy, gx_root=tmp_path, only=["source_freshness"])

@@ -53,7 +53,7 @@ final as (
     select first_loads.*
     from first_loads
     {% if is_incremental() %}
-        where not exists (select 1 from {{ this }} as known where known.event_id = first_loads.event_id)
+        where first_loads.event_id not in (select known.event_id from {{ this }} as known)
     {% endif %}
 
 )

@@ -93,12 +93,14 @@ linked as (
 
 ),
 
--- the Sundays the health change is read on: the last one on or before the assignment, and the
--- first one at least 30 (90) days after it
+-- the last day of the churn and expansion windows, and the Sundays the health change is read on:
+-- the last one on or before the assignment, and the first one at least 30 (90) days after it
 follow_up_dates as (
 
     select
         linked.*,
+        cast({{ dbt.dateadd('day', 90, 'linked.assigned_date') }} as date) as window_90d_end_date,
+        cast({{ dbt.dateadd('day', 180, 'linked.assigned_date') }} as date) as window_180d_end_date,
         cast({{ dbt.dateadd(
             'day', -1, dbt.date_trunc('week', dbt.dateadd('day', 1, 'linked.assigned_date'))
         ) }} as date) as baseline_week_end_date,
@@ -134,7 +136,7 @@ first_churns as (
     inner join churns
         on
             linked.customer_id = churns.customer_id
-            and churns.churn_date > linked.assigned_date
+            and linked.assigned_date < churns.churn_date
     group by linked.play_assignment_id
 
 ),
@@ -149,7 +151,7 @@ first_expansions as (
         on
             linked.customer_id = movements.customer_id
             and movements.movement_type = 'expansion'
-            and movements.month_start_date > linked.assigned_date
+            and linked.assigned_date < movements.month_start_date
     group by linked.play_assignment_id
 
 ),
@@ -164,10 +166,8 @@ followed_up as (
         baseline.health_score as health_score_at_assignment,
         after_30d.health_score as health_score_30d_after,
         after_90d.health_score as health_score_90d_after,
-        cast({{ dbt.dateadd('day', 90, 'follow_up_dates.assigned_date') }} as date)
-        <= follow_up_dates.as_of_date as is_window_90d_complete,
-        cast({{ dbt.dateadd('day', 180, 'follow_up_dates.assigned_date') }} as date)
-        <= follow_up_dates.as_of_date as is_window_180d_complete,
+        follow_up_dates.window_90d_end_date <= follow_up_dates.as_of_date as is_window_90d_complete,
+        follow_up_dates.window_180d_end_date <= follow_up_dates.as_of_date as is_window_180d_complete,
         follow_up_dates.week_end_30d_date <= follow_up_dates.as_of_date as is_health_window_30d_complete,
         follow_up_dates.week_end_90d_date <= follow_up_dates.as_of_date as is_health_window_90d_complete
     from follow_up_dates
@@ -206,19 +206,15 @@ final as (
         is_health_window_90d_complete,
         case
             when customer_id is not null and is_window_90d_complete
-                then coalesce(first_churn_date <= cast({{ dbt.dateadd('day', 90, 'assigned_date') }} as date), false)
+                then coalesce(first_churn_date <= window_90d_end_date, false)
         end as has_churned_90d,
         case
             when customer_id is not null and is_window_180d_complete
-                then coalesce(first_churn_date <= cast({{ dbt.dateadd('day', 180, 'assigned_date') }} as date), false)
+                then coalesce(first_churn_date <= window_180d_end_date, false)
         end as has_churned_180d,
         case
             when customer_id is not null and is_window_180d_complete
-                then coalesce(
-                    first_expansion_month_start_date
-                    <= cast({{ dbt.dateadd('day', 180, 'assigned_date') }} as date),
-                    false
-                )
+                then coalesce(first_expansion_month_start_date <= window_180d_end_date, false)
         end as has_expanded_180d,
         health_score_at_assignment,
         case when is_health_window_30d_complete then health_score_30d_after end as health_score_30d_after,

@@ -258,47 +258,52 @@ measured as (
 
 ),
 
--- each group's rate or mean, and its sample variance (from exact decimal sums)
+-- each group's rate or mean, and its sum of squared deviations (from exact decimal sums)
 described as (
 
     select
-        measured.*,
+        *,
         cast(treated_sum as double) / nullif(treated_outcomes, 0) as treated_value,
         cast(holdout_sum as double) / nullif(holdout_outcomes, 0) as holdout_value,
-        case
-            when treated_outcomes > 1
-                then greatest(
-                    cast(treated_sum_of_squares - treated_sum * treated_sum / treated_outcomes as double), 0
-                ) / (treated_outcomes - 1)
-        end as treated_variance,
-        case
-            when holdout_outcomes > 1
-                then greatest(
-                    cast(holdout_sum_of_squares - holdout_sum * holdout_sum / holdout_outcomes as double), 0
-                ) / (holdout_outcomes - 1)
-        end as holdout_variance
+        cast(treated_sum_of_squares as double)
+        - cast(treated_sum * treated_sum as double) / nullif(treated_outcomes, 0) as treated_deviance,
+        cast(holdout_sum_of_squares as double)
+        - cast(holdout_sum * holdout_sum as double) / nullif(holdout_outcomes, 0) as holdout_deviance
     from measured
+
+),
+
+-- the sample variances (n - 1)
+varied as (
+
+    select
+        *,
+        case when treated_outcomes > 1 then greatest(treated_deviance, 0) / (treated_outcomes - 1) end
+            as treated_variance,
+        case when holdout_outcomes > 1 then greatest(holdout_deviance, 0) / (holdout_outcomes - 1) end
+            as holdout_variance
+    from described
 
 ),
 
 welch as (
 
     select
-        described.*,
+        *,
         case
             when metric_kind = 'mean' and unmeasurable_reason is null
                 then {{ csops.welch_degrees_of_freedom(
                     'treated_variance', 'treated_outcomes', 'holdout_variance', 'holdout_outcomes'
                 ) }}
         end as degrees_of_freedom
-    from described
+    from varied
 
 ),
 
 estimated as (
 
     select
-        welch.*,
+        *,
         case when unmeasurable_reason is null then treated_value - holdout_value end as effect,
         case
             when unmeasurable_reason is not null then null

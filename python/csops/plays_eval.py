@@ -13,7 +13,7 @@ assignment before the as-of, the true segment) is shown beside it.
 
 - churn_90d, churn_180d: the truth is in the metric's unit (a difference of probabilities), so the
   row says whether the truth lies inside the interval and the error (estimate - truth).
-- health_score_change_30d, _90d: the warehouse measures score points, the truth latent health (0-1):
+- health_change_30d, _90d: the warehouse measures score points, the truth latent health (0-1):
   only the direction is graded, against the sign of the true next-month health effect.
 - expansion_180d has no truth and is not graded.
 
@@ -46,8 +46,8 @@ from .warehouse import connect_read_only
 GRADED = {
     "churn_90d": ("churn_effect_90d", True, "has_churned_90d"),
     "churn_180d": ("churn_effect_180d", True, "has_churned_180d"),
-    "health_score_change_30d": ("health_effect_next_month", False, "health_score_change_30d"),
-    "health_score_change_90d": ("health_effect_next_month", False, "health_score_change_90d"),
+    "health_change_30d": ("health_effect_next_month", False, "health_change_30d"),
+    "health_change_90d": ("health_effect_next_month", False, "health_change_90d"),
 }
 ZERO = 1e-12  # a true effect this small is none (a play with no uplift has exactly 0)
 REPORT = "rpt_play_effectiveness"

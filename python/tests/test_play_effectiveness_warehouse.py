@@ -19,8 +19,8 @@ OUTCOMES = {  # metric -> (window-complete flag, outcome column)
     "churn_90d": ("is_window_90d_complete", "has_churned_90d"),
     "churn_180d": ("is_window_180d_complete", "has_churned_180d"),
     "expansion_180d": ("is_window_180d_complete", "has_expanded_180d"),
-    "health_score_change_30d": ("is_health_window_30d_complete", "health_score_change_30d"),
-    "health_score_change_90d": ("is_health_window_90d_complete", "health_score_change_90d"),
+    "health_change_30d": ("is_health_window_30d_complete", "health_change_30d"),
+    "health_change_90d": ("is_health_window_90d_complete", "health_change_90d"),
 }
 Z = 1.959963984540054
 

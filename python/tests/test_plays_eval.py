@@ -54,10 +54,10 @@ def test_coverage_and_error_only_where_the_truth_is_in_the_metrics_unit():
     c = check(-0.06, -0.10, -0.01, -0.04)
     assert c.covered is True and c.error == pytest.approx(-0.02)
     assert check(-0.06, -0.10, -0.05, -0.04).covered is False
-    health = check(3.2, 0.5, 5.9, 0.11, metric="health_score_change_30d")
+    health = check(3.2, 0.5, 5.9, 0.11, metric="health_change_30d")
     assert health.covered is None and health.error is None  # score points against latent health
     assert health.direction_right is True and health.verdict == "detected"
-    assert check(-1.0, -3.0, 1.0, 0.11, metric="health_score_change_30d").direction_right is False
+    assert check(-1.0, -3.0, 1.0, 0.11, metric="health_change_30d").direction_right is False
     assert check(-1.0, -3.0, 1.0, 0.0).direction_right is None
 
 
@@ -68,8 +68,8 @@ def test_matched_truth_averages_the_assignments_each_row_measured():
         "segment": ["smb", "smb", "smb", "enterprise", "smb", None],
         "has_churned_90d": [True, False, False, True, None, False],
         "has_churned_180d": [True, None, None, None, None, None],
-        "health_score_change_30d": [1.0, 2.0, None, None, None, None],
-        "health_score_change_90d": [None] * 6,
+        "health_change_30d": [1.0, 2.0, None, None, None, None],
+        "health_change_90d": [None] * 6,
     })
     truth = pd.DataFrame({
         "assignment_id": ["s1", "s2", "s3", "s4", "s5", "s6"],
@@ -83,8 +83,8 @@ def test_matched_truth_averages_the_assignments_each_row_measured():
     assert m.loc[("unknown", "churn_90d"), "truth_effect"] == pytest.approx(-0.5)  # no segment known
     assert m.loc[("all", "churn_90d"), "truth_effect"] == pytest.approx(-1.5 / 5)  # s1-s4 and s6
     assert m.loc[("all", "churn_180d"), "truth_assignments"] == 1
-    assert m.loc[("all", "health_score_change_30d"), "truth_effect"] == pytest.approx(0.2)
-    assert ("all", "health_score_change_90d") not in m.index  # nothing measured
+    assert m.loc[("all", "health_change_30d"), "truth_effect"] == pytest.approx(0.2)
+    assert ("all", "health_change_90d") not in m.index  # nothing measured
 
 
 def test_generator_truth_weights_segments_by_assignments():
@@ -159,8 +159,8 @@ def standard_world(root: Path, renewal_effect: float = 0.01) -> tuple[Path, Path
         "segment": ["smb"] * 8,
         "has_churned_90d": [True, False, False, True, None, False, False, True],
         "has_churned_180d": [None] * 8,
-        "health_score_change_30d": [2.0, 1.0, 3.0, -1.0, None, 0.0, 1.0, -1.0],
-        "health_score_change_90d": [None] * 8,
+        "health_change_30d": [2.0, 1.0, 3.0, -1.0, None, 0.0, 1.0, -1.0],
+        "health_change_90d": [None] * 8,
     })
     truth_assignments = pd.DataFrame({
         "assignment_id": ids, "play_name": ["save"] * 5 + ["renewal"] * 3, "segment": ["smb"] * 8,
@@ -174,7 +174,7 @@ def standard_world(root: Path, renewal_effect: float = 0.01) -> tuple[Path, Path
     rows = []
     for segment in ("all", "smb"):
         rows += [report_row("save", segment, "churn_90d", -0.07, -0.12, 0.01),
-                 report_row("save", segment, "health_score_change_30d", 2.5, 0.4, 4.6),
+                 report_row("save", segment, "health_change_30d", 2.5, 0.4, 4.6),
                  report_row("renewal", segment, "churn_90d", renewal_effect, renewal_effect - 0.05,
                             renewal_effect + 0.05)]
     return write_world(root, pd.DataFrame(rows, columns=REPORT_COLUMNS), follow_up, truth_assignments, effects)
@@ -193,7 +193,7 @@ def test_an_honest_report_passes_and_is_graded_against_the_measured_assignments(
     assert save.truth == pytest.approx(-0.05)  # s1-s4; s5 (-0.5) has no outcome yet
     assert save.generator_truth == pytest.approx(-0.14)
     assert save.covered and save.error == pytest.approx(-0.02) and save.verdict == "right_direction"
-    health = next(c for c in result.checks if c.metric == "health_score_change_30d" and c.segment == "all")
+    health = next(c for c in result.checks if c.metric == "health_change_30d" and c.segment == "all")
     assert health.verdict == "detected"
     assert result.passed, [t.message for t in result.targets]
     code, out, err = run_cli(capsys, warehouse, truth)

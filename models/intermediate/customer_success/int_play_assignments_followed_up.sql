@@ -14,10 +14,14 @@
       or before the as-of day); null before.
     - expansion within 180 days: an expansion movement of fct_mrr_movements in a month starting
       after the assigned day and within 180 days; known when the 180 days have passed.
-    - health score change after 30 / 90 days: the weekly score (fct_customer_health_weekly) on the
-      first Sunday at least 30 (90) days after the assignment minus the score on the last Sunday on
-      or before it. Known when that Sunday is on or before the as-of day and both scores exist (a
-      customer who churned in between has no later score: outcome missing, counted as such).
+    - health change after 30 / 90 days: the health score without the CS platform's measures (the
+      weekly score's arithmetic over the other measures of the scorecard in force: usage, support,
+      surveys, billing, community) on the first Sunday at least 30 (90) days after the assignment
+      minus the same on the last Sunday on or before it. The CS platform's measures are left out
+      because a treated customer gets a logged CSM call, which raises days_since_csm_touch by
+      itself: the published score would credit the contact, not its effect. Known when that Sunday
+      is on or before the as-of day and both scores exist (a customer who churned in between has no
+      later score: outcome missing, counted as such).
 -#}
 
 with
@@ -35,10 +39,16 @@ account_versions as (
 
 ),
 
-weekly_scores as (
+measure_scores as (
 
-    select * from {{ ref('fct_customer_health_weekly') }}
-    where health_score is not null
+    select * from {{ ref('int_health_measures_scored') }}
+    where is_counted
+
+),
+
+health_measures as (
+
+    select * from {{ ref('health_measures') }}
 
 ),
 
@@ -156,6 +166,47 @@ first_expansions as (
 
 ),
 
+-- the health of each Sunday read: the weekly score's arithmetic (int_health_measures_scored, the
+-- scorecard in force) over the measures that do not come from the CS platform - a treated customer
+-- gets a logged CSM call, which moves days_since_csm_touch (and a check-in the CSM measures) by
+-- itself, so the published score would credit the contact rather than its effect
+health_dates as (
+
+    select
+        customer_id,
+        baseline_week_end_date as scored_date
+    from follow_up_dates
+    union
+    select
+        customer_id,
+        week_end_30d_date as scored_date
+    from follow_up_dates
+    union
+    select
+        customer_id,
+        week_end_90d_date as scored_date
+    from follow_up_dates
+
+),
+
+health_outcomes as (
+
+    select
+        measure_scores.customer_id,
+        measure_scores.scored_date,
+        sum(measure_scores.weight * measure_scores.measure_score) / nullif(sum(measure_scores.weight), 0)
+            as health_outcome_score
+    from health_dates
+    inner join measure_scores
+        on
+            health_dates.customer_id = measure_scores.customer_id
+            and health_dates.scored_date = measure_scores.scored_date
+    inner join health_measures on measure_scores.measure = health_measures.measure
+    where health_measures.source_system != 'cs_platform'
+    group by measure_scores.customer_id, measure_scores.scored_date
+
+),
+
 followed_up as (
 
     select
@@ -163,9 +214,9 @@ followed_up as (
         segments.segment,
         first_churns.first_churn_date,
         first_expansions.first_expansion_month_start_date,
-        baseline.health_score as health_score_at_assignment,
-        after_30d.health_score as health_score_30d_after,
-        after_90d.health_score as health_score_90d_after,
+        baseline.health_outcome_score as health_at_assignment,
+        after_30d.health_outcome_score as health_30d_after,
+        after_90d.health_outcome_score as health_90d_after,
         follow_up_dates.window_90d_end_date <= follow_up_dates.as_of_date as is_window_90d_complete,
         follow_up_dates.window_180d_end_date <= follow_up_dates.as_of_date as is_window_180d_complete,
         follow_up_dates.week_end_30d_date <= follow_up_dates.as_of_date as is_health_window_30d_complete,
@@ -174,18 +225,18 @@ followed_up as (
     left join segments on follow_up_dates.play_assignment_id = segments.play_assignment_id
     left join first_churns on follow_up_dates.play_assignment_id = first_churns.play_assignment_id
     left join first_expansions on follow_up_dates.play_assignment_id = first_expansions.play_assignment_id
-    left join weekly_scores as baseline
+    left join health_outcomes as baseline
         on
             follow_up_dates.customer_id = baseline.customer_id
-            and follow_up_dates.baseline_week_end_date = baseline.week_end_date
-    left join weekly_scores as after_30d
+            and follow_up_dates.baseline_week_end_date = baseline.scored_date
+    left join health_outcomes as after_30d
         on
             follow_up_dates.customer_id = after_30d.customer_id
-            and follow_up_dates.week_end_30d_date = after_30d.week_end_date
-    left join weekly_scores as after_90d
+            and follow_up_dates.week_end_30d_date = after_30d.scored_date
+    left join health_outcomes as after_90d
         on
             follow_up_dates.customer_id = after_90d.customer_id
-            and follow_up_dates.week_end_90d_date = after_90d.week_end_date
+            and follow_up_dates.week_end_90d_date = after_90d.scored_date
 
 ),
 
@@ -216,15 +267,15 @@ final as (
             when customer_id is not null and is_window_180d_complete
                 then coalesce(first_expansion_month_start_date <= window_180d_end_date, false)
         end as has_expanded_180d,
-        health_score_at_assignment,
-        case when is_health_window_30d_complete then health_score_30d_after end as health_score_30d_after,
-        case when is_health_window_90d_complete then health_score_90d_after end as health_score_90d_after,
+        health_at_assignment,
+        case when is_health_window_30d_complete then health_30d_after end as health_30d_after,
+        case when is_health_window_90d_complete then health_90d_after end as health_90d_after,
         case
-            when is_health_window_30d_complete then health_score_30d_after - health_score_at_assignment
-        end as health_score_change_30d,
+            when is_health_window_30d_complete then health_30d_after - health_at_assignment
+        end as health_change_30d,
         case
-            when is_health_window_90d_complete then health_score_90d_after - health_score_at_assignment
-        end as health_score_change_90d,
+            when is_health_window_90d_complete then health_90d_after - health_at_assignment
+        end as health_change_90d,
         assigned_at,
         assigned_date,
         first_churn_date,

@@ -8,7 +8,8 @@
     (int_play_assignments_followed_up):
     - churn_90d, churn_180d, expansion_180d: proportions; the effect is the difference of the two
       rates with Newcombe's 95% interval (csops.newcombe_bound);
-    - health_score_change_30d, health_score_change_90d: means (score points); the effect is the
+    - health_change_30d, health_change_90d: means (points of the health score without the CS
+      platform's measures, which the play's own logged call moves); the effect is the
       difference of the means with Welch's 95% interval (t on the Welch-Satterthwaite df).
     An assignment counts towards a metric once its outcome is known: its window has passed by the
     as-of day (the others are counted as window_incomplete) and it has the outcome (no customer
@@ -67,13 +68,13 @@ metrics as (
         180 as window_days
     union all
     select
-        'health_score_change_30d' as metric,
+        'health_change_30d' as metric,
         'mean' as metric_kind,
         'higher' as better_when,
         30 as window_days
     union all
     select
-        'health_score_change_90d' as metric,
+        'health_change_90d' as metric,
         'mean' as metric_kind,
         'higher' as better_when,
         90 as window_days
@@ -128,9 +129,9 @@ outcomes as (
         customer_id,
         is_holdout,
         assigned_date,
-        'health_score_change_30d' as metric,
+        'health_change_30d' as metric,
         is_health_window_30d_complete as is_window_complete,
-        cast(round(health_score_change_30d, 4) as decimal(18, 4)) as outcome_value
+        cast(round(health_change_30d, 4) as decimal(18, 4)) as outcome_value
     from assignments
     union all
     select
@@ -140,9 +141,9 @@ outcomes as (
         customer_id,
         is_holdout,
         assigned_date,
-        'health_score_change_90d' as metric,
+        'health_change_90d' as metric,
         is_health_window_90d_complete as is_window_complete,
-        cast(round(health_score_change_90d, 4) as decimal(18, 4)) as outcome_value
+        cast(round(health_change_90d, 4) as decimal(18, 4)) as outcome_value
     from assignments
 
 ),

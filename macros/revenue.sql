@@ -89,3 +89,29 @@
             )
         )
 {%- endmacro %}
+
+{#
+    logo_churn_dates(movements, endings): every logo churn as revenue books it, with its day - one
+    row per churn movement of fct_mrr_movements (customer_id, month_start_date, churn_date). The
+    day is the day the customer's last subscription ending that month ended
+    (int_subscriptions_endings_typed), or the month's first day when revenue stopped earlier (a
+    written-off period). `movements` and `endings` name the two relations (import CTEs). The one
+    rule for "churned within N days after a day": the health backtest and the play effectiveness
+    report both count churn_date in (day, day + N].
+#}
+{% macro logo_churn_dates(movements, endings) -%}
+    select
+        _movements.customer_id,
+        _movements.month_start_date,
+        coalesce(
+            max(cast(_endings.ended_at as date)),
+            _movements.month_start_date
+        ) as churn_date
+    from {{ movements }} as _movements
+    left join {{ endings }} as _endings
+        on
+            _movements.customer_id = _endings.customer_id
+            and _movements.month_start_date = _endings.ended_month_start_date
+    where _movements.movement_type = 'churn'
+    group by _movements.customer_id, _movements.month_start_date
+{%- endmacro %}

@@ -20,6 +20,7 @@
       text_list      a list of non-empty strings (may be empty)
       currency_list  a list of upper-case 3-letter currency codes
       hours          a whole number, 0 or more
+      group_size     a whole number, 5 or more (a minimum group size for an estimate)
       currency       an upper-case 3-letter currency code (against the raw data, after
                      registration: with rates in billing.fx_rates, or the one currency billed)
       schema_prefix  letters, digits and underscores, possibly none
@@ -60,6 +61,7 @@ health_onboarding_days: {kind: days}
 health_alert_drop_points: {kind: points}
 feature_request_ticket_types: {kind: text_list}
 feature_request_post_types: {kind: text_list}
+play_effect_min_group_size: {kind: group_size}
     {%- endset -%}
     {{ return(fromyaml(rules_yaml)) }}
 {% endmacro %}
@@ -86,6 +88,7 @@ feature_request_post_types: {kind: text_list}
         {%- set stand_ins = {
             'boolean': false, 'date': none, 'text_list': [], 'currency_list': [], 'hours': 0,
             'currency': 'USD', 'schema_prefix': '', 'raw_folder': '.', 'days': 1, 'points': 1,
+            'group_size': 5,
         } -%}
         {{ return(rule.allowed[0] if rule.kind == 'choice' else stand_ins[rule.kind]) }}
     {%- endif -%}
@@ -319,6 +322,9 @@ feature_request_post_types: {kind: text_list}
     {%- elif kind == 'days' -%}
         {%- set ok = value is integer and value is not boolean and value >= 1 -%}
         {%- set allowed = 'a whole number of days, 1 or more' -%}
+    {%- elif kind == 'group_size' -%}
+        {%- set ok = value is integer and value is not boolean and value >= 5 -%}
+        {%- set allowed = 'a whole number of assignments, 5 or more' -%}
     {%- elif kind == 'points' -%}
         {%- set ok = value is number and value is not boolean and value > 0 and value <= 100 -%}
         {%- set allowed = 'a number of score points above 0 and at most 100' -%}

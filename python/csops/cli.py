@@ -66,6 +66,19 @@ def _evaluate_health(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _evaluate_plays(args: argparse.Namespace) -> int:
+    from .plays_eval import Thresholds, evaluate, format_evaluation, format_json
+
+    result = evaluate(args.warehouse, args.truth, Thresholds(min_coverage=args.min_coverage))
+    print(format_json(result) if args.json else format_evaluation(result))
+    failed = [t for t in result.targets if not t.ok]
+    if failed:
+        sys.stdout.flush()
+        for t in failed:
+            print(f"below target: {t.message}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _tune_health(args: argparse.Namespace) -> int:
     from .health_tune import format_tuning, run
 
@@ -262,6 +275,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="score AUC - latent health AUC (90 and 180 days), at most; more is leakage (default 0.02)")
     h.add_argument("--json", action="store_true", help="print the figures and targets as JSON")
     h.set_defaults(func=_evaluate_health)
+
+    p = sub.add_parser(
+        "evaluate-plays",
+        help="grade the warehouse's play effectiveness report against the demo data's ground truth",
+        description="For every row of marts.rpt_play_effectiveness (play, segment, metric): the measured effect "
+                    "(treated - holdout) and its 95%% interval against the true effect averaged over the same "
+                    "assignments (truth play_assignments; play_effects beside it): whether the interval holds it "
+                    "and the error for churn within 90 and 180 days, the direction for the health change (the "
+                    "score without the CS platform's measures), "
+                    "and a verdict (detected, right_direction, wrong_direction, no_claim, false_claim). Exits 1 "
+                    "when an all-segments row claims an effect the truth does not have (a play that does nothing "
+                    "credited) or too few churn intervals hold the truth, 2 when an input is missing.",
+    )
+    _add_warehouse_argument(p)
+    p.add_argument("--truth", default="data/demo/truth", help="ground-truth folder (default data/demo/truth)")
+    p.add_argument("--min-coverage", type=float, default=0.8,
+                   help="share of measured churn rows whose 95%% interval holds the true effect, at least "
+                        "(default 0.8)")
+    p.add_argument("--json", action="store_true", help="print every row and the targets as JSON")
+    p.set_defaults(func=_evaluate_plays)
 
     t = sub.add_parser(
         "tune-health",

@@ -4,7 +4,8 @@
     all segments and phases together ('all') - how the customers of each band then behaved:
     - churn within 90 and 180 days after the scored Sunday, per band, where churn is logo churn as
       revenue books it (a churn movement of fct_mrr_movements; its day is the day the customer's
-      last subscription ended that month, or the month's first day when revenue stopped earlier);
+      last subscription ended that month, or the month's first day when revenue stopped earlier:
+      csops.logo_churn_dates);
     - the score's AUC against that churn (the chance a churner scored below a stayer; 0.5 is a coin,
       ties count half), the red band's lift (its churn rate over everyone's) and the red-to-green
       ratio (red churn rate over green);
@@ -45,19 +46,7 @@ as_of as (
 
 churns as (
 
-    select
-        movements.customer_id,
-        coalesce(
-            max(cast(endings.ended_at as date)),
-            movements.month_start_date
-        ) as churn_date
-    from movements
-    left join endings
-        on
-            movements.customer_id = endings.customer_id
-            and movements.month_start_date = endings.ended_month_start_date
-    where movements.movement_type = 'churn'
-    group by movements.customer_id, movements.month_start_date
+    {{ csops.logo_churn_dates('movements', 'endings') }}
 
 ),
 

@@ -39,11 +39,20 @@ as_of as (
 
 ),
 
--- every play reported on: the plays assigned so far (a catalogue's plays with no assignment yet
--- would be added here, and come out unmeasurable: no_assignments)
+catalogue as (
+
+    select * from {{ ref('cs_plays') }}
+
+),
+
+-- every play reported on: the plays the CS platform assigned (with their holdout), and the
+-- warehouse's own playbook (seed cs_plays, by play_id), which runs without a holdout: those come
+-- out unmeasurable (no_assignments) rather than with a number
 plays as (
 
-    select distinct play_name from assignments
+    select assignments.play_name from assignments
+    union
+    select catalogue.play_id as play_name from catalogue
 
 ),
 

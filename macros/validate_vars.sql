@@ -58,6 +58,10 @@ expose_personal_data: {kind: boolean, optional: true, default: false}
 health_daily_window_days: {kind: days}
 health_onboarding_days: {kind: days}
 health_alert_drop_points: {kind: points}
+journey_renewal_window_days: {kind: days}
+journey_reactivated_days: {kind: days}
+journey_expansion_lookback_days: {kind: days}
+journey_expansion_opportunity_types: {kind: text_list}
     {%- endset -%}
     {{ return(fromyaml(rules_yaml)) }}
 {% endmacro %}

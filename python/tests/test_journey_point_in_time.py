@@ -38,7 +38,8 @@ def test_the_journey_up_to_day_d_from_raw_data_cut_at_d_equals_the_full_warehous
             "select count(*) from staging.stg_billing__subscriptions_history where cast(valid_from as date) > ?",
             [day]).fetchone()[0]
         moved = con.execute(
-            "select count(*) from marts.fct_customer_journey_transitions where transition_date > ?", [day]).fetchone()[0]
+            "select count(*) from marts.fct_customer_journey_transitions where transition_date > ?",
+            [day]).fetchone()[0]
     assert changed > 0 and moved > 0, (changed, moved)
 
     end_of_day = datetime.combine(day + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
@@ -84,7 +85,8 @@ def test_the_incremental_journey_equals_the_full_refresh(built_warehouse, tmp_pa
     shutil.copyfile(warehouse, copy)
     with duckdb.connect(str(copy)) as con:
         latest = con.execute("select max(journey_date) from marts.fct_customer_journey_daily").fetchone()[0]
-        con.execute("delete from marts.fct_customer_journey_daily where journey_date > ?", [latest - timedelta(days=30)])
+        con.execute("delete from marts.fct_customer_journey_daily where journey_date > ?",
+                    [latest - timedelta(days=30)])
         kept = con.execute("select count(*) from marts.fct_customer_journey_daily").fetchone()[0]
     assert kept > 0
     dbt(["run", "--quiet", "--select", "fct_customer_journey_daily"], raw, copy)

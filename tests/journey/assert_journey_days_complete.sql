@@ -23,26 +23,36 @@ per_customer as (
         max(journey_start_date) as latest_journey_start_date,
         min(journey_date) as first_date,
         max(journey_date) as last_date,
-        count(*) as days,
+        count(*) as day_rows,
         count(distinct journey_date) as distinct_days
     from journey_days
     group by customer_id
 
 ),
 
+spans as (
+
+    select
+        *,
+        {{ dbt.datediff('first_date', 'last_date', 'day') }}
+        + 1 as days_spanned
+    from per_customer
+
+),
+
 final as (
 
     select
-        per_customer.*,
+        spans.*,
         as_of.as_of_date
-    from per_customer
+    from spans
     cross join as_of
     where
-        per_customer.journey_start_date != per_customer.latest_journey_start_date
-        or per_customer.first_date != per_customer.journey_start_date
-        or per_customer.last_date != as_of.as_of_date
-        or per_customer.days != per_customer.distinct_days
-        or per_customer.days != {{ dbt.datediff('per_customer.first_date', 'per_customer.last_date', 'day') }} + 1
+        spans.journey_start_date != spans.latest_journey_start_date
+        or spans.first_date != spans.journey_start_date
+        or spans.last_date != as_of.as_of_date
+        or spans.day_rows != spans.distinct_days
+        or spans.day_rows != spans.days_spanned
 
 )
 

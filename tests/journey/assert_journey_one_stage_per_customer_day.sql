@@ -18,7 +18,7 @@ stages as (
         customer_id,
         journey_date,
         count(*) as stage_rows,
-        count(journey_stage) as stages
+        count(journey_stage) as stage_count
     from {{ ref('fct_customer_journey_daily') }}
     group by customer_id, journey_date
 
@@ -30,7 +30,7 @@ final as (
         coalesce(inputs.customer_id, stages.customer_id) as customer_id,
         coalesce(inputs.date_day, stages.journey_date) as journey_date,
         coalesce(stages.stage_rows, 0) as stage_rows,
-        coalesce(stages.stages, 0) as stages
+        coalesce(stages.stage_count, 0) as stage_count
     from inputs
     full outer join stages
         on inputs.customer_id = stages.customer_id and inputs.date_day = stages.journey_date
@@ -38,7 +38,7 @@ final as (
         inputs.customer_id is null
         or stages.customer_id is null
         or stages.stage_rows != 1
-        or stages.stages != 1
+        or stages.stage_count != 1
 
 )
 

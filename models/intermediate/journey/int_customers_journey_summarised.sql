@@ -22,7 +22,10 @@ as_of as (
 
 current_days as (
 
-    select journey_days.*
+    select
+        journey_days.*,
+        {{ dbt.datediff('journey_days.first_paid_date', 'journey_days.first_value_date', 'day') }}
+            as days_from_first_paid_to_value
     from journey_days
     inner join as_of on journey_days.journey_date = as_of.as_of_date
 
@@ -62,8 +65,8 @@ final as (
         current_days.first_paid_date,
         current_days.first_value_date,
         case
-            when current_days.first_value_date is not null and current_days.first_paid_date is not null
-                then greatest(0, {{ dbt.datediff('current_days.first_paid_date', 'current_days.first_value_date', 'day') }})
+            when current_days.days_from_first_paid_to_value < 0 then 0
+            else current_days.days_from_first_paid_to_value
         end as time_to_value_days,
         cast(stage_days.journey_days as integer) as journey_days,
         cast(stage_days.stage_changes as integer) as journey_stage_changes,

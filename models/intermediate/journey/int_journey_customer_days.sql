@@ -175,8 +175,8 @@ subscription_days as (
     from subscription_spans
     inner join days
         on
-            days.date_day >= subscription_spans.span_start_date
-            and days.date_day < subscription_spans.span_end_date
+            subscription_spans.span_start_date <= days.date_day
+            and subscription_spans.span_end_date > days.date_day
     -- the same days, stated as the project's rule
     where {{ csops.known_by('days.known_before_at', 'subscription_spans') }}
 
@@ -192,8 +192,8 @@ item_days as (
     from item_spans
     inner join days
         on
-            days.date_day >= item_spans.span_start_date
-            and days.date_day < item_spans.span_end_date
+            item_spans.span_start_date <= days.date_day
+            and item_spans.span_end_date > days.date_day
     where
         {{ csops.known_by('days.known_before_at', 'item_spans') }}
         and item_spans.started_at < days.known_before_at
@@ -256,7 +256,7 @@ customer_spine as (
         days.date_day,
         days.known_before_at
     from journey_starts
-    inner join days on days.date_day >= journey_starts.journey_start_date
+    inner join days on journey_starts.journey_start_date <= days.date_day
 
 ),
 
@@ -289,13 +289,13 @@ expansion_days as (
     cross join as_of
     inner join days
         on
-            days.date_day >= greatest(
+            greatest(
                 cast(opportunity_versions.valid_from as date), cast(opportunity_versions.created_at as date)
-            )
-            and days.date_day < coalesce(
+            ) <= days.date_day
+            and coalesce(
                 cast(opportunity_versions.valid_to as date),
                 cast({{ dbt.dateadd('day', 1, 'as_of.as_of_date') }} as date)
-            )
+            ) > days.date_day
     where
         {{ csops.known_by('days.known_before_at', 'opportunity_versions') }}
         and opportunity_versions.opportunity_type in ('{{ expansion_types | join("', '") }}')

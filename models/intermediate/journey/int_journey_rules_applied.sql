@@ -30,6 +30,11 @@
 {%- set reactivated_days = csops.checked_var('journey_reactivated_days') %}
 {%- set expansion_lookback_days = csops.checked_var('journey_expansion_lookback_days') %}
 {%- set has_product = csops.system_enabled('product') %}
+{%- set onboarding_rule = 'first_value_not_reached' if has_product else 'onboarding_period' %}
+{%- set adoption_rule = 'first_value_reached' if has_product else 'onboarding_period_over' %}
+{%- set value_realisation_rule = (
+    'full_value_reached_and_green' if has_product else 'onboarding_period_over_and_green'
+) %}
 
 with
 
@@ -92,6 +97,12 @@ reached as (
 
     select
         thresholds.*,
+        {{ dbt.datediff('thresholds.last_churned_date', 'thresholds.date_day', 'day') }}
+            as days_since_churned,
+        {{ dbt.datediff('thresholds.date_day', 'thresholds.next_term_end_date', 'day') }}
+            as days_to_term_end,
+        {{ dbt.datediff('thresholds.first_paid_date', 'thresholds.date_day', 'day') }}
+            as days_since_first_paid,
         {% if has_product %}
             case
                 when milestones.first_value_date <= thresholds.date_day then milestones.first_value_date
@@ -100,12 +111,16 @@ reached as (
             coalesce(milestones.full_value_date <= thresholds.date_day, false) as is_full_value_reached
         {% else %}
             cast(null as date) as first_value_date,
-            thresholds.first_paid_date is not null
-            and {{ dbt.datediff('thresholds.first_paid_date', 'thresholds.date_day', 'day') }}
-            >= thresholds.onboarding_overdue_days as is_first_value_reached,
-            thresholds.first_paid_date is not null
-            and {{ dbt.datediff('thresholds.first_paid_date', 'thresholds.date_day', 'day') }}
-            >= thresholds.onboarding_overdue_days as is_full_value_reached
+            coalesce(
+                {{ dbt.datediff('thresholds.first_paid_date', 'thresholds.date_day', 'day') }}
+                >= thresholds.onboarding_overdue_days,
+                false
+            ) as is_first_value_reached,
+            coalesce(
+                {{ dbt.datediff('thresholds.first_paid_date', 'thresholds.date_day', 'day') }}
+                >= thresholds.onboarding_overdue_days,
+                false
+            ) as is_full_value_reached
         {% endif %}
     from thresholds
     {% if has_product %}
@@ -137,14 +152,13 @@ rules as (
         case
             when
                 has_paid_subscription
-                and last_churned_date is not null
-                and {{ dbt.datediff('last_churned_date', 'date_day', 'day') }} <= {{ reactivated_days }}
+                and days_since_churned <= {{ reactivated_days }}
                 then 'paying_again_after_churn'
         end as reactivated_rule,
         case
             when
                 has_paid_subscription
-                and {{ dbt.datediff('date_day', 'next_term_end_date', 'day') }} <= {{ renewal_window_days }}
+                and days_to_term_end <= {{ renewal_window_days }}
                 then 'annual_term_ends_within_window'
         end as renewal_window_rule,
         case
@@ -154,19 +168,19 @@ rules as (
         end as expansion_rule,
         case
             when has_paid_subscription and not is_first_value_reached
-                then '{{ "first_value_not_reached" if has_product else "onboarding_period" }}'
+                then '{{ onboarding_rule }}'
         end as onboarding_rule,
         case
             when
                 has_paid_subscription and is_first_value_reached
                 and not (is_full_value_reached and coalesce(health_band = 'green', false))
-                then '{{ "first_value_reached" if has_product else "onboarding_period_over" }}'
+                then '{{ adoption_rule }}'
         end as adoption_rule,
         case
             when
                 has_paid_subscription and is_first_value_reached
                 and is_full_value_reached and health_band = 'green'
-                then '{{ "full_value_reached_and_green" if has_product else "onboarding_period_over_and_green" }}'
+                then '{{ value_realisation_rule }}'
         end as value_realisation_rule
     from reached
 
@@ -197,8 +211,7 @@ final as (
         is_full_value_reached,
         onboarding_overdue_days,
         {% if has_product %}
-            onboarding_rule is not null
-            and {{ dbt.datediff('first_paid_date', 'date_day', 'day') }} >= onboarding_overdue_days
+            onboarding_rule is not null and days_since_first_paid >= onboarding_overdue_days
         {% else %}
             cast(null as boolean)
         {% endif %} as is_onboarding_overdue,

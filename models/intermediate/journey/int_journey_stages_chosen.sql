@@ -25,31 +25,75 @@ stages as (
 
 applicable as (
 
-    select customer_id, date_day, 'churned' as journey_stage, churned_rule as stage_rule from rules
+    select
+        customer_id,
+        date_day,
+        'churned' as journey_stage,
+        churned_rule as stage_rule
+    from rules
     where churned_rule is not null
     union all
-    select customer_id, date_day, 'trial' as journey_stage, trial_rule as stage_rule from rules
+    select
+        customer_id,
+        date_day,
+        'trial' as journey_stage,
+        trial_rule as stage_rule
+    from rules
     where trial_rule is not null
     union all
-    select customer_id, date_day, 'at_risk' as journey_stage, at_risk_rule as stage_rule from rules
+    select
+        customer_id,
+        date_day,
+        'at_risk' as journey_stage,
+        at_risk_rule as stage_rule
+    from rules
     where at_risk_rule is not null
     union all
-    select customer_id, date_day, 'reactivated' as journey_stage, reactivated_rule as stage_rule from rules
+    select
+        customer_id,
+        date_day,
+        'reactivated' as journey_stage,
+        reactivated_rule as stage_rule
+    from rules
     where reactivated_rule is not null
     union all
-    select customer_id, date_day, 'renewal_window' as journey_stage, renewal_window_rule as stage_rule from rules
+    select
+        customer_id,
+        date_day,
+        'renewal_window' as journey_stage,
+        renewal_window_rule as stage_rule
+    from rules
     where renewal_window_rule is not null
     union all
-    select customer_id, date_day, 'expansion' as journey_stage, expansion_rule as stage_rule from rules
+    select
+        customer_id,
+        date_day,
+        'expansion' as journey_stage,
+        expansion_rule as stage_rule
+    from rules
     where expansion_rule is not null
     union all
-    select customer_id, date_day, 'onboarding' as journey_stage, onboarding_rule as stage_rule from rules
+    select
+        customer_id,
+        date_day,
+        'onboarding' as journey_stage,
+        onboarding_rule as stage_rule
+    from rules
     where onboarding_rule is not null
     union all
-    select customer_id, date_day, 'adoption' as journey_stage, adoption_rule as stage_rule from rules
+    select
+        customer_id,
+        date_day,
+        'adoption' as journey_stage,
+        adoption_rule as stage_rule
+    from rules
     where adoption_rule is not null
     union all
-    select customer_id, date_day, 'value_realisation' as journey_stage, value_realisation_rule as stage_rule
+    select
+        customer_id,
+        date_day,
+        'value_realisation' as journey_stage,
+        value_realisation_rule as stage_rule
     from rules
     where value_realisation_rule is not null
 

@@ -37,7 +37,11 @@ days as (
 
     select * from stages
     {% if is_incremental() %}
-        where date_day >= (select coalesce(latest_journey_date, cast('1900-01-01' as date)) from already_built)
+        where
+            date_day >= (
+                select coalesce(already_built.latest_journey_date, cast('1900-01-01' as date)) as since_date
+                from already_built
+            )
     {% endif %}
 
 ),

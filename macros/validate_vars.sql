@@ -62,6 +62,10 @@ health_alert_drop_points: {kind: points}
 feature_request_ticket_types: {kind: text_list}
 feature_request_post_types: {kind: text_list}
 play_effect_min_group_size: {kind: group_size}
+journey_renewal_window_days: {kind: days}
+journey_reactivated_days: {kind: days}
+journey_expansion_lookback_days: {kind: days}
+journey_expansion_opportunity_types: {kind: text_list}
     {%- endset -%}
     {{ return(fromyaml(rules_yaml)) }}
 {% endmacro %}

@@ -110,6 +110,16 @@ def test_a_cs_action_without_owner_or_due_before_creation_fails(copy, tmp_path):
     assert not report.success
 
 
+def test_an_active_customer_without_a_journey_stage_today_fails(copy, tmp_path):
+    corrupt(copy,
+            "delete from marts.fct_customer_journey_daily "
+            "where journey_date = (select as_of_date from intermediate.int_warehouse_as_of) "
+            "and customer_id = (select min(customer_id) from marts.dim_customers where lifecycle_status = 'paying')")
+    report = run(copy, gx_root=tmp_path, only=["journey_today"])
+    assert failed(report, "journey_today", "expect_column_values_to_be_between", "stages_today"), format_report(report)
+    assert not report.success
+
+
 def test_a_suite_whose_query_errors_is_a_failure(copy, tmp_path):
     corrupt(copy, "drop view data_quality.rpt_source_loads")
     report = run(copy, gx_root=tmp_path, only=["source_freshness"])

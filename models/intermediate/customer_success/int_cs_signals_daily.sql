@@ -15,10 +15,9 @@
     Two signals are swappable rules, each one column so a later model can replace it:
     - is_renewal_at_risk: csops.is_churn_risk - for now the health band is red, or a cancellation is scheduled
       (the churn-risk model will replace it);
-    - is_onboarding_overdue: for now the customer is in the onboarding phase of the health score,
-      has been paying for at least the onboarding_overdue play's after_tenure_days days and has
-      reached less than its threshold_value of the core features (onboarding_progress); the
-      journey model's is_onboarding_overdue replaces it.
+    - is_onboarding_overdue: the journey's flag that day (fct_customer_journey_daily: in the
+      onboarding stage past the segment's onboarding_overdue_days without reaching first value,
+      seeds/journey_time_to_value.csv) - one home for what "onboarding is overdue" means.
     The champion is the CRM account's main contact (is_primary_contact) as known that day, matched
     to a product user by email; champion_inactive_days is the days since that user's latest product
     event known by then (null without such a user or without any event: no champion to lose).
@@ -46,12 +45,6 @@ measures as (
 
     select * from {{ ref('int_health_measures_unpivoted') }}
     where measure in ('licence_utilisation', 'onboarding_progress', 'payment_days_overdue', 'payment_failure_rate')
-
-),
-
-plays as (
-
-    select * from {{ ref('cs_plays') }}
 
 ),
 
@@ -393,13 +386,9 @@ latest_loads as (
 
 ),
 
-onboarding_rule as (
+journey_days as (
 
-    select
-        threshold_value as min_onboarding_progress_ratio,
-        after_tenure_days as onboarding_due_days
-    from plays
-    where play_id = 'onboarding_overdue'
+    select * from {{ ref('fct_customer_journey_daily') }}
 
 ),
 
@@ -421,12 +410,7 @@ final as (
         health_days.is_stale as is_health_stale,
         measures_pivoted.licence_utilisation_ratio,
         measures_pivoted.onboarding_progress_ratio,
-        coalesce(
-            health_days.lifecycle_phase = 'onboarding'
-            and customer_days.tenure_days >= onboarding_rule.onboarding_due_days
-            and measures_pivoted.onboarding_progress_ratio < onboarding_rule.min_onboarding_progress_ratio,
-            false
-        ) as is_onboarding_overdue,
+        coalesce(journey_days.is_onboarding_overdue, false) as is_onboarding_overdue,
         measures_pivoted.payment_days_overdue,
         measures_pivoted.payment_failure_rate,
         renewals_known.next_renewal_date,
@@ -465,7 +449,8 @@ final as (
     from health_days
     inner join customer_days
         on health_days.customer_id = customer_days.customer_id and health_days.scored_date = customer_days.scored_date
-    left join onboarding_rule on 1 = 1
+    left join journey_days
+        on health_days.customer_id = journey_days.customer_id and health_days.scored_date = journey_days.journey_date
     left join measures_pivoted
         on
             health_days.customer_id = measures_pivoted.customer_id

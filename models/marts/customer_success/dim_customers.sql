@@ -4,8 +4,8 @@
 
     Every domain summarises its customers in one intermediate model (int_customers_<domain>_...)
     that owns its rules and windows; this model only joins them, one join per domain. The health
-    score (int_customers_health_summarised), the CS actions (int_customers_cs_actions_summarised)
-    and the feature requests (int_customers_feature_requests_summarised) join here the same way;
+    score (int_customers_health_summarised), the journey stage (int_customers_journey_summarised),
+    the CS actions (int_customers_cs_actions_summarised) and the feature requests (int_customers_feature_requests_summarised) join here the same way;
     churn risk will when that model lands.
 
     A switched-off system (var enable_<system> false) has no summary model: its columns are null
@@ -63,6 +63,12 @@ renewals as (
 health as (
 
     select * from {{ ref('int_customers_health_summarised') }}
+
+),
+
+journey as (
+
+    select * from {{ ref('int_customers_journey_summarised') }}
 
 ),
 
@@ -144,6 +150,11 @@ final as (
         health.health_score_change_30d,
         health.health_trend,
         health.health_top_driver,
+        -- journey stage today (fct_customer_journey_daily)
+        journey.journey_stage,
+        journey.days_in_journey_stage,
+        journey.is_onboarding_overdue,
+        journey.time_to_value_days,
         -- CS actions the plays raised (fct_cs_actions) and product feedback (fct_feature_requests)
         coalesce(cs_actions.open_cs_actions, 0) as open_cs_actions,
         coalesce(cs_actions.overdue_cs_actions, 0) as overdue_cs_actions,
@@ -160,6 +171,8 @@ final as (
         renewals.next_renewal_date,
         {{ 'usage.last_active_date' if product else 'cast(null as date)' }} as last_active_date,
         {{ 'nps.latest_nps_date' if surveys else 'cast(null as date)' }} as latest_nps_date,
+        journey.journey_stage_entered_date,
+        journey.first_value_date,
         cs_actions.latest_cs_action_date,
         feature_requests.last_feature_request_date
     from revenue
@@ -167,6 +180,7 @@ final as (
     left join payments on revenue.customer_id = payments.customer_id
     left join renewals on revenue.customer_id = renewals.customer_id
     left join health on revenue.customer_id = health.customer_id
+    left join journey on revenue.customer_id = journey.customer_id
     left join cs_actions on revenue.customer_id = cs_actions.customer_id
     left join feature_requests on revenue.customer_id = feature_requests.customer_id
     {% if product %}

@@ -332,8 +332,8 @@ final as (
     left join account_spans
         on
             customer_spine.customer_account_id = account_spans.account_id
-            and account_spans.span_start_date <= customer_spine.date_day
-            and account_spans.span_end_date > customer_spine.date_day
+            and customer_spine.date_day >= account_spans.span_start_date
+            and customer_spine.date_day < account_spans.span_end_date
     left join expansion_days
         on
             customer_spine.customer_id = expansion_days.customer_id

@@ -327,12 +327,13 @@ final as (
         on
             customer_spine.customer_id = billing_days.customer_id
             and customer_spine.date_day = billing_days.date_day
+    -- the span's days are the days csops.known_by holds on; a null-tolerant known_by in a left
+    -- join's condition would make DuckDB compare every customer-day with every account version
     left join account_spans
         on
             customer_spine.customer_account_id = account_spans.account_id
             and customer_spine.date_day >= account_spans.span_start_date
             and customer_spine.date_day < account_spans.span_end_date
-            and {{ csops.known_by('customer_spine.known_before_at', 'account_spans') }}
     left join expansion_days
         on
             customer_spine.customer_id = expansion_days.customer_id

@@ -445,7 +445,7 @@ def check_labels(con: duckdb.DuckDBPyConnection, scorecard_id: str, version: int
         return None
     row = con.execute(f'select customer_weeks, churned_180d from "{found[0][0]}".rpt_health_score_backtest '
                       "where scorecard_id = ? and scorecard_version = ? and segment = 'all' "
-                      "and lifecycle_phase = 'all'", [scorecard_id, version]).fetchone()
+                      "and lifecycle_phase = 'all' and journey_stage = 'all'", [scorecard_id, version]).fetchone()
     return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
 

@@ -15,6 +15,10 @@
     week (lifecycle_phase trial) is not graded, since a trial converts or is lost - it cannot
     churn, and counting it as a stayer would dilute every band's churn rate. customer_weeks and the band counts
     say how many customer-weeks stand behind each figure.
+    Besides segment and phase, the figures are cut by the customer's journey stage that Sunday
+    (fct_customer_journey_daily; journey_stage 'all' on the segment and phase rows, and one row per
+    stage for all segments and phases together): does the score rank churn within a stage - among
+    customers in their renewal window, say - and not only across stages?
 -#}
 
 with
@@ -23,6 +27,12 @@ scores as (
 
     select * from {{ ref('int_health_backtest_scored') }}
     where health_score is not null and lifecycle_phase != 'trial'
+
+),
+
+journey_days as (
+
+    select * from {{ ref('fct_customer_journey_daily') }}
 
 ),
 
@@ -85,38 +95,53 @@ outcomes as (
                 expansions.customer_id = scores.customer_id
                 and expansions.month_start_date > scores.week_end_date
                 and expansions.month_start_date <= cast({{ dbt.dateadd('day', 180, 'scores.week_end_date') }} as date)
-        ), 0) as expansion_mrr_next_180d
+        ), 0) as expansion_mrr_next_180d,
+        coalesce(journey_days.journey_stage, 'unknown') as journey_stage
     from scores
     cross join as_of
+    left join journey_days
+        on scores.customer_id = journey_days.customer_id and scores.week_end_date = journey_days.journey_date
     where scores.week_end_date <= cast({{ dbt.dateadd('day', -180, 'as_of.as_of_date') }} as date)
 
 ),
 
--- every customer-week counts in its segment and phase, and in the 'all' rows
+-- every customer-week counts in its segment and phase, and in the 'all' rows; and, for all
+-- segments and phases together, in its journey stage
 grouped as (
 
     select
         outcomes.*,
         outcomes.segment as segment_group,
-        outcomes.lifecycle_phase as phase_group
+        outcomes.lifecycle_phase as phase_group,
+        'all' as journey_stage_group
     from outcomes
     union all
     select
         outcomes.*,
         outcomes.segment as segment_group,
-        'all' as phase_group
+        'all' as phase_group,
+        'all' as journey_stage_group
     from outcomes
     union all
     select
         outcomes.*,
         'all' as segment_group,
-        outcomes.lifecycle_phase as phase_group
+        outcomes.lifecycle_phase as phase_group,
+        'all' as journey_stage_group
     from outcomes
     union all
     select
         outcomes.*,
         'all' as segment_group,
-        'all' as phase_group
+        'all' as phase_group,
+        'all' as journey_stage_group
+    from outcomes
+    union all
+    select
+        outcomes.*,
+        'all' as segment_group,
+        'all' as phase_group,
+        outcomes.journey_stage as journey_stage_group
     from outcomes
 
 ),
@@ -129,7 +154,11 @@ ranked as (
         rank()
             over (
                 partition by
-                    grouped.scorecard_id, grouped.scorecard_version, grouped.segment_group, grouped.phase_group
+                    grouped.scorecard_id,
+                    grouped.scorecard_version,
+                    grouped.segment_group,
+                    grouped.phase_group,
+                    grouped.journey_stage_group
                 order by grouped.health_score desc
             )
         + (count(*) over (
@@ -138,6 +167,7 @@ ranked as (
                 grouped.scorecard_version,
                 grouped.segment_group,
                 grouped.phase_group,
+                grouped.journey_stage_group,
                 grouped.health_score
         ) - 1) / 2.0 as risk_rank
     from grouped
@@ -152,6 +182,7 @@ summarised as (
         max(scorecard_status) as scorecard_status,
         segment_group as segment,
         phase_group as lifecycle_phase,
+        journey_stage_group as journey_stage,
         count(*) as customer_weeks,
         count(distinct customer_id) as customers,
         min(week_end_date) as first_week_end_date,
@@ -179,20 +210,22 @@ summarised as (
         sum(case when churned_180d then risk_rank else 0 end) as churner_rank_sum_180d,
         {{ csops.correlation('health_score', 'expansion_mrr_next_180d') }} as expansion_correlation_180d
     from ranked
-    group by scorecard_id, scorecard_version, segment_group, phase_group
+    group by scorecard_id, scorecard_version, segment_group, phase_group, journey_stage_group
 
 ),
 
 final as (
 
     select
-        {{ csops.generate_surrogate_key(['scorecard_id', 'scorecard_version', 'segment', 'lifecycle_phase']) }}
-            as health_backtest_id,
+        {{ csops.generate_surrogate_key(
+            ['scorecard_id', 'scorecard_version', 'segment', 'lifecycle_phase', 'journey_stage']
+        ) }} as health_backtest_id,
         scorecard_id,
         scorecard_version,
         scorecard_status,
         segment,
         lifecycle_phase,
+        journey_stage,
         customer_weeks,
         customers,
         first_week_end_date,

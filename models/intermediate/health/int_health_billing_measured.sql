@@ -1,8 +1,11 @@
 {#-
     The payment measures of the health score for every scored customer-day, from billing as loaded
     by the end of the day:
-    payment_failure_rate  failed payment attempts of the last 90 days per invoice created in them
-                          (0 when nothing failed; null when no invoice was created in them)
+    payment_failure_rate  failed payment attempts per invoice created over the customer's payment
+                          window: the last 90 days, or the billing interval when it is longer (a
+                          yearly plan: 12 months of 31 days), so an annual customer's one invoice a
+                          year is judged all year instead of being missing nine months in twelve
+                          (0 when nothing failed; null when no invoice was created in the window)
     payment_days_overdue  days the oldest invoice still open that day (its version known then) is
                           past its due date; 0 when none is. A card charge that failed leaves its
                           invoice open after its due date too, so dunning shows here as well.
@@ -12,7 +15,15 @@ with
 
 customer_days as (
 
-    select * from {{ ref('int_health_customer_days') }}
+    select
+        *,
+        -- the payment window: 90 days, or the billing interval (31 days a month) when longer
+        cast({{ dbt.dateadd(
+            'day',
+            '-1 * greatest(89, coalesce(billing_interval_months, 0) * 31 - 1)',
+            'scored_date',
+        ) }} as timestamp) as payment_window_start_at
+    from {{ ref('int_health_customer_days') }}
 
 ),
 
@@ -48,11 +59,10 @@ invoices_known as (
         customer_days.customer_id,
         customer_days.scored_date,
         sum(case
-            when invoice_versions.created_at
-                >= cast({{ dbt.dateadd('day', -89, 'customer_days.scored_date') }} as timestamp)
+            when invoice_versions.created_at >= customer_days.payment_window_start_at
                 then 1
             else 0
-        end) as invoices_90d,
+        end) as invoices_in_window,
         max(case
             when invoice_versions.invoice_status = 'open' and invoice_versions.due_at < customer_days.known_before_at
                 then {{ dbt.datediff('cast(invoice_versions.due_at as date)', 'customer_days.scored_date', 'day') }}
@@ -73,7 +83,7 @@ failures_known as (
     select
         customer_days.customer_id,
         customer_days.scored_date,
-        count(*) as failed_payments_90d
+        count(*) as failed_payments_in_window
     from customer_days
     inner join billing_links on customer_days.customer_id = billing_links.customer_id
     inner join payments on billing_links.billing_customer_id = payments.billing_customer_id
@@ -81,7 +91,7 @@ failures_known as (
     where
         payments.is_failed
         and payment_first_loads.first_loaded_at < customer_days.known_before_at
-        and payments.attempted_at >= cast({{ dbt.dateadd('day', -89, 'customer_days.scored_date') }} as timestamp)
+        and payments.attempted_at >= customer_days.payment_window_start_at
     group by customer_days.customer_id, customer_days.scored_date
 
 ),
@@ -91,10 +101,10 @@ final as (
     select
         customer_days.customer_id,
         customer_days.scored_date,
-        coalesce(failures_known.failed_payments_90d, 0) as failed_payments_90d,
+        coalesce(failures_known.failed_payments_in_window, 0) as failed_payments_in_window,
         case
-            when invoices_known.invoices_90d > 0
-                then coalesce(failures_known.failed_payments_90d, 0) * 1.0 / invoices_known.invoices_90d
+            when invoices_known.invoices_in_window > 0
+                then coalesce(failures_known.failed_payments_in_window, 0) * 1.0 / invoices_known.invoices_in_window
         end as payment_failure_rate,
         coalesce(invoices_known.payment_days_overdue, 0) as payment_days_overdue
     from customer_days

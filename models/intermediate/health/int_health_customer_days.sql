@@ -37,6 +37,12 @@ item_versions as (
 
 ),
 
+billing_plans as (
+
+    select * from {{ ref('stg_billing__plans') }}
+
+),
+
 account_versions as (
 
     select * from {{ ref('stg_crm__accounts_history') }}
@@ -99,7 +105,8 @@ seats_known as (
     select
         subscriptions_known.customer_id,
         subscriptions_known.scored_date,
-        cast(sum(item_versions.quantity) as bigint) as seats
+        cast(sum(item_versions.quantity) as bigint) as seats,
+        max(billing_plans.billing_interval_months) as billing_interval_months
     from subscriptions_known
     inner join item_versions
         on
@@ -107,6 +114,7 @@ seats_known as (
             and {{ csops.known_by('subscriptions_known.known_before_at', 'item_versions') }}
             and item_versions.started_at < subscriptions_known.known_before_at
             and (item_versions.ended_at is null or item_versions.ended_at >= subscriptions_known.known_before_at)
+    left join billing_plans on item_versions.plan_id = billing_plans.plan_id
     where subscriptions_known.is_live
     group by subscriptions_known.customer_id, subscriptions_known.scored_date
 
@@ -133,7 +141,8 @@ final as (
                 then 'onboarding'
             else 'established'
         end as lifecycle_phase,
-        coalesce(seats_known.seats, 0) as seats
+        coalesce(seats_known.seats, 0) as seats,
+        seats_known.billing_interval_months
     from customers_known
     inner join score_dates on customers_known.scored_date = score_dates.scored_date
     left join seats_known

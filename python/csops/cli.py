@@ -280,11 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate-plays",
         help="grade the warehouse's play effectiveness report against the demo data's ground truth",
         description="For every row of marts.rpt_play_effectiveness (play, segment, metric): the measured effect "
-                    "(treated - holdout) and its 95%% interval against the true effect averaged over the same "
-                    "assignments (truth play_assignments; play_effects beside it): whether the interval holds it "
-                    "and the error for churn within 90 and 180 days, the direction for the health change (the "
-                    "score without the CS platform's measures), "
-                    "and a verdict (detected, right_direction, wrong_direction, no_claim, false_claim). Exits 1 "
+                    "(treated - holdout), its 95%% interval and its simultaneous interval (Bonferroni over the "
+                    "play and segment's metrics; the report's finding reads it) against the true effect averaged "
+                    "over the same assignments (truth play_assignments; play_effects beside it): whether the 95%% "
+                    "interval holds it and the error for churn within 90 and 180 days, the direction for the "
+                    "health change (the score without the CS platform's measures), "
+                    "and a verdict on the report's claim, judged on the simultaneous interval (detected, "
+                    "right_direction, wrong_direction, no_claim, false_claim). Exits 1 "
                     "when an all-segments row claims an effect the truth does not have (a play that does nothing "
                     "credited) or too few churn intervals hold the truth, 2 when an input is missing.",
     )

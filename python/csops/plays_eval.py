@@ -1,10 +1,11 @@
 """Grade the warehouse's play effectiveness report against the generator's ground truth.
 
 The warehouse measures each play's effect as treated minus holdout (marts.rpt_play_effectiveness, per
-play, segment and metric, with a 95% interval); the truth knows every assignment's true effect - what
-treating that customer does to its 90- and 180-day churn probability and to next month's latent
-health (truth play_assignments, joined on the assignment id) - and the average per play and segment
-(truth play_effects). The truth is only read here, never by a dbt model.
+play, segment and metric, with a 95% interval and a simultaneous one: Bonferroni over the five
+metrics of the play and segment, 99% each, which its `finding` reads); the truth knows every
+assignment's true effect - what treating that customer does to its 90- and 180-day churn
+probability and to next month's latent health (truth play_assignments, joined on the assignment id)
+- and the average per play and segment (truth play_effects). The truth is only read here, never by a dbt model.
 
 Each report row is graded against the true effect averaged over the very assignments the row
 measured (those with a known outcome in intermediate.int_play_assignments_followed_up, grouped by the
@@ -12,21 +13,25 @@ warehouse's segment): that is what the row estimates. The generator's own figure
 assignment before the as-of, the true segment) is shown beside it.
 
 - churn_90d, churn_180d: the truth is in the metric's unit (a difference of probabilities), so the
-  row says whether the truth lies inside the interval and the error (estimate - truth).
+  row says whether the truth lies inside the 95% interval (coverage is a property of the per-metric
+  interval) and the error (estimate - truth).
 - health_change_30d, _90d: the warehouse measures score points, the truth latent health (0-1):
   only the direction is graded, against the sign of the true next-month health effect.
 - expansion_180d has no truth and is not graded.
 
-Verdicts: `detected` (the interval excludes 0 on the truth's side), `right_direction` (the estimate
-has the truth's sign, the interval spans 0), `wrong_direction` (the other sign, spanning 0),
-`no_claim` (the truth is 0 and the interval spans 0 - right: a play that does nothing is not
-credited), `false_claim` (the interval excludes 0 on the side the truth is not: a play that does
-nothing, like the demo's renewal play, claimed to work or backfire, or an effect claimed the wrong
-way round). Unmeasurable rows are listed with their reason.
+Verdicts judge the report's claim - what its `finding` says, read from the simultaneous interval
+(a 95% interval that excludes 0 while the simultaneous one does not is no claim: the report says
+no_clear_effect): `detected` (the simultaneous interval excludes 0 on the truth's side),
+`right_direction` (the estimate has the truth's sign, the interval spans 0), `wrong_direction` (the
+other sign, spanning 0), `no_claim` (the truth is 0 and the interval spans 0 - right: a play that
+does nothing is not credited), `false_claim` (the interval excludes 0 on the side the truth is not:
+a play that does nothing, like the demo's renewal play, claimed to work or backfire, or an effect
+claimed the wrong way round). Unmeasurable rows are listed with their reason.
 
-Targets: no false claim on an all-segments row (per-segment false claims are counted: at 95%, one
-null metric in 20 claims an effect by chance); and of the measured churn rows, at least
-min_coverage hold the truth in their interval.
+Targets: no false claim on an all-segments row (per-segment false claims are counted: each play and
+segment's five metrics hold together at 95%, so a play that does nothing is credited on some metric
+of a segment at most about 1 time in 20, and there are several segments); and of the measured churn
+rows, at least min_coverage hold the truth in their 95% interval.
 """
 
 from __future__ import annotations
@@ -55,7 +60,8 @@ FOLLOW_UP = "int_play_assignments_followed_up"
 WAREHOUSE_COLUMNS = {
     REPORT: ("play_name", "segment", "metric", "measurement_status", "unmeasurable_reason", "finding",
              "treated_outcomes", "holdout_outcomes", "customers", "treated_value", "holdout_value", "effect",
-             "effect_ci95_low", "effect_ci95_high", "as_of_date"),
+             "effect_ci95_low", "effect_ci95_high", "effect_simultaneous_low", "effect_simultaneous_high",
+             "as_of_date"),
     FOLLOW_UP: ("play_assignment_id", "play_name", "segment", *(known for _, _, known in GRADED.values())),
 }
 TRUTH_COLUMNS = {
@@ -88,9 +94,11 @@ class PlayCheck:
     holdout: int
     customers: int
     estimate: float | None
-    ci_low: float | None
+    ci_low: float | None  # the 95% interval: coverage is graded on it
     ci_high: float | None
     finding: str | None
+    sim_low: float | None  # the simultaneous interval (Bonferroni over the family): claims are judged on it
+    sim_high: float | None
     truth: float | None  # mean true effect over the assignments the row measured
     truth_assignments: int  # of those, how many the truth knows
     generator_truth: float | None  # the generator's figure (play_effects; all its assignments, true segment)
@@ -116,10 +124,23 @@ class PlayCheck:
         return (self.estimate > 0) == (self.truth > 0)
 
     @property
-    def verdict(self) -> str | None:
-        if self.status != "measured" or self.truth is None or self.ci_low is None or self.ci_high is None:
+    def claims(self) -> int | None:
+        """The effect's sign the report claims (its finding): +1 or -1 when the simultaneous interval
+        excludes 0, 0 when it spans 0, None when unmeasured."""
+        if self.status != "measured" or self.sim_low is None or self.sim_high is None:
             return None
-        claims = 1 if self.ci_low > 0 else -1 if self.ci_high < 0 else 0
+        return 1 if self.sim_low > 0 else -1 if self.sim_high < 0 else 0
+
+    @property
+    def claims_at_95(self) -> bool:
+        """The per-metric 95% interval alone excludes 0 (what the finding said before it read the family)."""
+        return self.ci_low is not None and self.ci_high is not None and (self.ci_low > 0 or self.ci_high < 0)
+
+    @property
+    def verdict(self) -> str | None:
+        if self.truth is None or self.claims is None:
+            return None
+        claims = self.claims
         truth = 0 if abs(self.truth) <= ZERO else 1 if self.truth > 0 else -1
         if claims and claims != truth:
             return "false_claim"
@@ -153,7 +174,7 @@ class PlaysEvaluation:
         return {
             "as_of": self.as_of,
             "checks": [{**asdict(c), "covered": c.covered, "error": c.error, "direction_right": c.direction_right,
-                        "verdict": c.verdict} for c in self.checks],
+                        "claims_at_95": c.claims_at_95, "verdict": c.verdict} for c in self.checks],
             "targets": [asdict(t) for t in self.targets],
             "passed": self.passed,
         }
@@ -210,6 +231,7 @@ def grade(report: pd.DataFrame, matched: pd.DataFrame, generator: pd.DataFrame,
             reason=_none(r["unmeasurable_reason"]), treated=int(r["treated_outcomes"]),
             holdout=int(r["holdout_outcomes"]), customers=int(r["customers"]), estimate=_num(r["effect"]),
             ci_low=_num(r["effect_ci95_low"]), ci_high=_num(r["effect_ci95_high"]), finding=_none(r["finding"]),
+            sim_low=_num(r["effect_simultaneous_low"]), sim_high=_num(r["effect_simultaneous_high"]),
             truth=_num(r.get("truth_effect")), truth_assignments=int(_num(r.get("truth_assignments")) or 0),
             generator_truth=_num(r.get("generator_effect")), same_unit=GRADED[r["metric"]][1],
         ))
@@ -224,8 +246,8 @@ def _targets(result: PlaysEvaluation, t: Thresholds) -> list[Target]:
     name = "no false claim on an all-segments row"
     if false:
         message = f"{name}: {len(false)} of {len(overall)} graded rows claim an effect the truth does not have: " + \
-            "; ".join(f"{c.play_name} {c.metric} {c.estimate:+.4f} [{c.ci_low:+.4f}, {c.ci_high:+.4f}] "
-                      f"vs truth {c.truth:+.4f}" for c in false)
+            "; ".join(f"{c.play_name} {c.metric} {c.estimate:+.4f} simultaneous [{c.sim_low:+.4f}, {c.sim_high:+.4f}] "
+                      f"(finding {c.finding}) vs truth {c.truth:+.4f}" for c in false)
     else:
         message = f"{name}: none of {len(overall)} graded rows"
     targets.append(Target(name, float(len(false)), 0, not false, message))
@@ -304,25 +326,38 @@ def _fmt(value: float | None, spec: str = "+.4f") -> str:
     return "n/a" if value is None else format(value, spec)
 
 
+def _interval(low: float | None, high: float | None) -> str:
+    return "n/a" if low is None or high is None else f"[{low:+.4f}, {high:+.4f}]"
+
+
 def format_evaluation(result: PlaysEvaluation) -> str:
     lines = [
-        f"as of {result.as_of}: each play's measured effect (treated - holdout, 95% interval) against the true effect "
-        "averaged over the same assignments (churn: probability; health: direction only, truth in latent health)",
+        f"as of {result.as_of}: each play's measured effect (treated - holdout; its 95% interval and its simultaneous "
+        "interval, Bonferroni over the play and segment's metrics, which the finding reads) against the true effect "
+        "averaged over the same assignments (churn: probability; health: direction only, truth in latent health). "
+        "Claims (verdict) are judged on the simultaneous interval, coverage (in CI) on the 95% one; "
+        "* marks a 95% interval that excludes 0 where the simultaneous one does not.",
         "",
-        f"{'play':<10}{'segment':<12}{'metric':<25}{'treated':>8}{'holdout':>8}{'cust':>6}{'estimate':>10}"
-        f"{'95% interval':>22}{'truth':>9}{'generator':>10}{'error':>9}  {'in CI':<6}{'verdict / reason'}",
+        f"{'play':<10}{'segment':<12}{'metric':<19}{'treated':>8}{'holdout':>8}{'cust':>6}{'estimate':>10}"
+        f"{'95% interval':>22} {'simultaneous':>21}{'truth':>9}{'generator':>10}{'error':>9}  {'in CI':<6}"
+        f"{'verdict / reason'}",
     ]
     for c in result.checks:
-        interval = "n/a" if c.ci_low is None else f"[{c.ci_low:+.4f}, {c.ci_high:+.4f}]"
         covered = "" if c.covered is None else "yes" if c.covered else "NO"
         verdict = c.verdict if c.status == "measured" else f"unmeasurable: {c.reason}"
-        lines.append(f"{c.play_name:<10}{c.segment:<12}{c.metric:<25}{c.treated:>8,}{c.holdout:>8,}{c.customers:>6,}"
-                     f"{_fmt(c.estimate):>10}{interval:>22}{_fmt(c.truth):>9}{_fmt(c.generator_truth):>10}"
+        mark = "*" if c.claims_at_95 and c.claims == 0 else " "
+        lines.append(f"{c.play_name:<10}{c.segment:<12}{c.metric:<19}{c.treated:>8,}{c.holdout:>8,}{c.customers:>6,}"
+                     f"{_fmt(c.estimate):>10}{_interval(c.ci_low, c.ci_high):>22}{mark}"
+                     f"{_interval(c.sim_low, c.sim_high):>21}{_fmt(c.truth):>9}{_fmt(c.generator_truth):>10}"
                      f"{_fmt(c.error):>9}  {covered:<6}{verdict or ''}".rstrip())
     segment_false = [c for c in result.checks if c.segment != "all" and c.verdict == "false_claim"]
     graded = [c for c in result.checks if c.segment != "all" and c.verdict is not None]
+    at_95 = [c for c in result.checks if c.verdict is not None and c.claims_at_95 and c.claims == 0]
     lines += ["", f"per-segment rows: {len(segment_false)} false claim(s) of {len(graded)} graded "
-                  "(at 95% about 1 in 20 null rows claims an effect by chance)", "", "targets"]
+                  "(each play and segment's metrics hold together at 95%: a null segment claims an effect on some "
+                  "metric about 1 time in 20 at most)",
+              f"graded rows whose 95% interval alone excludes 0 but whose simultaneous interval does not (no claim): "
+              f"{len(at_95)}", "", "targets"]
     lines += [f"{'ok  ' if t.ok else 'FAIL'} {t.message}" for t in result.targets]
     return "\n".join(lines)
 

@@ -1,6 +1,8 @@
 """rpt_play_effectiveness on the warehouse `make test` built: its counts and rates recomputed in pandas from
-int_play_assignments_followed_up, its intervals recomputed from the textbook formulas, its assignments
-those of the truth (same treated / holdout groups), and csops evaluate-plays run end to end on it."""
+int_play_assignments_followed_up, its intervals (95% and simultaneous: Bonferroni over the five metrics of a
+play and segment, 99% each) recomputed from the textbook formulas and its finding from the simultaneous one,
+its assignments those of the truth (same treated / holdout groups), and csops evaluate-plays run end to end
+on it."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ OUTCOMES = {  # metric -> (window-complete flag, outcome column)
     "health_change_90d": ("is_health_window_90d_complete", "health_change_90d"),
 }
 Z = 1.959963984540054
+Z_SIMULTANEOUS = 2.5758293035489004  # 1 - 0.05 / (2 x 5 metrics) = the 99.5th percentile
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +53,10 @@ def expected_rows(follow_up: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def wilson(events: float, n: int) -> tuple[float, float]:
+def wilson(events: float, n: int, z: float = Z) -> tuple[float, float]:
     p = events / n
-    centre, half = (p + Z * Z / (2 * n)), Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
-    return (centre - half) / (1 + Z * Z / n), (centre + half) / (1 + Z * Z / n)
+    centre, half = (p + z * z / (2 * n)), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)
 
 
 def test_counts_and_rates_are_the_follow_up_rows_grouped(con):
@@ -63,6 +66,10 @@ def test_counts_and_rates_are_the_follow_up_rows_grouped(con):
     expected = expected_rows(follow_up)
     merged = expected.merge(report, on=["play_name", "segment", "metric"], how="outer", indicator=True,
                             suffixes=("_expected", ""))
+    # the report also lists the playbook's own plays (seed cs_plays), never assigned: unmeasurable, no_assignments
+    playbook = merged[merged["_merge"] == "right_only"]
+    assert ((playbook["unmeasurable_reason"] == "no_assignments") & (playbook["segment"] == "all")).all(), playbook
+    merged = merged[merged["_merge"] != "right_only"]
     assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", ["play_name", "segment"]]
     for column in ("treated_outcomes", "holdout_outcomes", "treated_window_incomplete", "holdout_window_incomplete",
                    "treated_outcome_missing", "holdout_outcome_missing"):
@@ -83,19 +90,26 @@ def test_intervals_are_the_textbook_newcombe_and_welch(con):
     for r in report.itertuples(index=False):
         e = expected.loc[(r.play_name, r.segment, r.metric)]
         t, h = e["treated_known"], e["holdout_known"]
-        if r.metric_kind == "proportion":
-            (lt, ut), (lh, uh) = wilson(t.sum(), len(t)), wilson(h.sum(), len(h))
-            d = t.mean() - h.mean()
-            low = d - math.sqrt((t.mean() - lt) ** 2 + (uh - h.mean()) ** 2)
-            high = d + math.sqrt((ut - t.mean()) ** 2 + (h.mean() - lh) ** 2)
-        else:
-            from scipy import stats
+        intervals = []
+        for z, percentile in ((Z, 0.975), (Z_SIMULTANEOUS, 0.995)):
+            if r.metric_kind == "proportion":
+                (lt, ut), (lh, uh) = wilson(t.sum(), len(t), z), wilson(h.sum(), len(h), z)
+                d = t.mean() - h.mean()
+                low = d - math.sqrt((t.mean() - lt) ** 2 + (uh - h.mean()) ** 2)
+                high = d + math.sqrt((ut - t.mean()) ** 2 + (h.mean() - lh) ** 2)
+            else:
+                from scipy import stats
 
-            a, b = t.var(ddof=1) / len(t), h.var(ddof=1) / len(h)
-            df = (a + b) ** 2 / (a * a / (len(t) - 1) + b * b / (len(h) - 1))
-            d, half = t.mean() - h.mean(), stats.t.ppf(0.975, df) * math.sqrt(a + b)
-            low, high = d - half, d + half
-        assert (r.effect_ci95_low, r.effect_ci95_high) == pytest.approx((low, high), abs=1e-3), r
+                a, b = t.var(ddof=1) / len(t), h.var(ddof=1) / len(h)
+                df = (a + b) ** 2 / (a * a / (len(t) - 1) + b * b / (len(h) - 1))
+                d, half = t.mean() - h.mean(), stats.t.ppf(percentile, df) * math.sqrt(a + b)
+                low, high = d - half, d + half
+            intervals.append((low, high))
+        assert (r.effect_ci95_low, r.effect_ci95_high) == pytest.approx(intervals[0], abs=1e-3), r
+        assert (r.effect_simultaneous_low, r.effect_simultaneous_high) == pytest.approx(intervals[1], abs=1e-3), r
+        good = -1 if r.better_when == "lower" else 1
+        claims = 1 if r.effect_simultaneous_low > 0 else -1 if r.effect_simultaneous_high < 0 else 0
+        assert r.finding == {good: "works", -good: "backfires", 0: "no_clear_effect"}[claims], r
 
 
 def test_every_assignment_is_the_truths_with_its_group(con, built_warehouse):

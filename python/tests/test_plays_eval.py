@@ -4,6 +4,10 @@ CLI on a small synthetic warehouse and truth folder written into tmp_path.
 The world: play save (true churn effect -0.05 on every assignment, health +0.1) and play renewal (no
 effect at all), in segment smb. Four save assignments were measured for churn_90d (s1-s4), one (s5)
 was not (its window is open), so the matched truth is the mean over s1-s4 only.
+
+Each report row has two intervals: the 95% one (coverage of the truth is graded on it) and the
+simultaneous one (Bonferroni over the play and segment's metrics), which the report's finding reads:
+claims - detected, false_claim - are judged on that one.
 """
 
 from __future__ import annotations
@@ -30,13 +34,16 @@ pytestmark = pytest.mark.unit
 
 REPORT_COLUMNS = ["play_name", "segment", "metric", "measurement_status", "unmeasurable_reason", "finding",
                   "treated_outcomes", "holdout_outcomes", "customers", "treated_value", "holdout_value", "effect",
-                  "effect_ci95_low", "effect_ci95_high", "as_of_date"]
+                  "effect_ci95_low", "effect_ci95_high", "effect_simultaneous_low", "effect_simultaneous_high",
+                  "as_of_date"]
 
 
-def check(estimate, low, high, truth, metric="churn_90d", status="measured") -> PlayCheck:
+def check(estimate, low, high, truth, metric="churn_90d", status="measured", sim=None) -> PlayCheck:
+    """A row whose simultaneous interval is sim (low, high), else the same as its 95% interval."""
+    sim_low, sim_high = sim if sim is not None else (low, high)
     return PlayCheck(play_name="p", segment="all", metric=metric, status=status, reason=None, treated=50,
                      holdout=20, customers=70, estimate=estimate, ci_low=low, ci_high=high, finding=None,
-                     truth=truth, truth_assignments=70, generator_truth=truth,
+                     sim_low=sim_low, sim_high=sim_high, truth=truth, truth_assignments=70, generator_truth=truth,
                      same_unit=metric.startswith("churn"))
 
 
@@ -48,6 +55,22 @@ def test_verdicts_say_whether_the_interval_claims_what_the_truth_has():
     assert check(-0.06, -0.10, -0.01, 0.0).verdict == "false_claim"  # ... credited: the renewal trap
     assert check(0.06, 0.01, 0.10, -0.04).verdict == "false_claim"  # an effect claimed the wrong way round
     assert check(None, None, None, -0.04, status="unmeasurable").verdict is None
+
+
+def test_claims_are_judged_on_the_simultaneous_interval_coverage_on_the_95_percent_one():
+    # a play that does nothing whose 95% interval excludes 0 but whose simultaneous one does not: the
+    # report's finding is no_clear_effect, so nothing was claimed - no false claim
+    lucky = check(-0.06, -0.11, -0.01, 0.0, sim=(-0.13, 0.01))
+    assert lucky.claims_at_95 and lucky.claims == 0 and lucky.verdict == "no_claim"
+    # ... and one whose simultaneous interval excludes 0 too: the finding credits it - a false claim
+    credited = check(-0.06, -0.11, -0.01, 0.0, sim=(-0.12, -0.005))
+    assert credited.claims == -1 and credited.verdict == "false_claim"
+    # a real effect seen at 95% only is not detected: the direction is right, nothing is claimed
+    assert check(-0.05, -0.09, -0.01, -0.04, sim=(-0.10, 0.01)).verdict == "right_direction"
+    # coverage reads the 95% interval, whatever the simultaneous one holds
+    missed = check(-0.06, -0.10, -0.05, -0.04, sim=(-0.11, -0.03))
+    assert missed.covered is False and missed.verdict == "detected"
+    assert check(None, -0.1, 0.1, 0.0, status="unmeasurable", sim=(None, None)).claims is None
 
 
 def test_coverage_and_error_only_where_the_truth_is_in_the_metrics_unit():
@@ -96,11 +119,15 @@ def test_generator_truth_weights_segments_by_assignments():
     assert g.loc[("enterprise", "churn_90d"), "generator_effect"] == pytest.approx(-0.08)
 
 
-def report_row(play, segment, metric, effect, low, high, status="measured", reason=None):
+def report_row(play, segment, metric, effect, low, high, status="measured", reason=None, sim=None):
+    """A report row; its simultaneous interval is sim (low, high), else the 95% interval widened by a third."""
+    if sim is None:
+        sim = (None, None) if low is None else (low - (high - low) / 6, high + (high - low) / 6)
     return {"play_name": play, "segment": segment, "metric": metric, "measurement_status": status,
             "unmeasurable_reason": reason, "finding": None, "treated_outcomes": 40, "holdout_outcomes": 10,
             "customers": 50, "treated_value": None, "holdout_value": None, "effect": effect, "effect_ci95_low": low,
-            "effect_ci95_high": high, "as_of_date": "2026-11-01"}
+            "effect_ci95_high": high, "effect_simultaneous_low": sim[0], "effect_simultaneous_high": sim[1],
+            "as_of_date": "2026-11-01"}
 
 
 def truth_frame(rows):
@@ -109,8 +136,8 @@ def truth_frame(rows):
 
 def test_a_play_that_does_nothing_credited_on_the_all_segments_row_fails():
     report = pd.DataFrame([
-        report_row("renewal", "all", "churn_90d", -0.06, -0.11, -0.01),  # claims it works
-        report_row("renewal", "smb", "churn_90d", -0.06, -0.11, -0.01),
+        report_row("renewal", "all", "churn_90d", -0.06, -0.11, -0.01, sim=(-0.12, -0.005)),  # claims it works
+        report_row("renewal", "smb", "churn_90d", -0.06, -0.11, -0.01, sim=(-0.12, -0.005)),
         report_row("save", "all", "churn_90d", -0.03, -0.08, 0.02),
         report_row("save", "enterprise", "churn_90d", None, None, None, "unmeasurable", "too_few_holdout"),
         report_row("save", "all", "expansion_180d", 0.01, -0.02, 0.04),  # no truth: not graded
@@ -124,13 +151,19 @@ def test_a_play_that_does_nothing_credited_on_the_all_segments_row_fails():
         ("renewal", "all"), ("renewal", "smb"), ("save", "all"), ("save", "enterprise")]
     false_claims = result.targets[0]
     assert not false_claims.ok and false_claims.value == 1  # the smb row is counted, not a target
-    assert "renewal churn_90d -0.0600" in false_claims.message
+    assert "renewal churn_90d -0.0600 simultaneous [-0.1200, -0.0050]" in false_claims.message
     coverage = result.targets[1]
     assert coverage.value == pytest.approx(1 / 3) and coverage.ok  # save holds -0.04, renewal's miss 0
     assert not grade(report, matched, generator, Thresholds(min_coverage=0.8)).targets[1].ok
+    # the same 95% intervals with simultaneous ones that span 0 (the finding says no_clear_effect): no claim
+    renewal = report["play_name"] == "renewal"
+    report.loc[renewal, ["effect_simultaneous_low", "effect_simultaneous_high"]] = [-0.13, 0.01]
+    family = grade(report, matched, generator, Thresholds(min_coverage=0.3))
+    assert family.targets[0].ok and family.targets[0].value == 0
+    assert family.targets[1].value == pytest.approx(1 / 3)  # coverage still read from the 95% intervals
     # the same report with the renewal rows honest passes
-    honest = report["play_name"] == "renewal"
-    report.loc[honest, ["effect", "effect_ci95_low", "effect_ci95_high"]] = [0.01, -0.04, 0.06]
+    report.loc[renewal, ["effect", "effect_ci95_low", "effect_ci95_high", "effect_simultaneous_low",
+                         "effect_simultaneous_high"]] = [0.01, -0.04, 0.06, -0.05, 0.07]
     assert grade(report, matched, generator, Thresholds(min_coverage=0.8)).passed
 
 
@@ -174,9 +207,9 @@ def standard_world(root: Path, renewal_effect: float = 0.01) -> tuple[Path, Path
     rows = []
     for segment in ("all", "smb"):
         rows += [report_row("save", segment, "churn_90d", -0.07, -0.12, 0.01),
-                 report_row("save", segment, "health_change_30d", 2.5, 0.4, 4.6),
+                 report_row("save", segment, "health_change_30d", 2.5, 0.4, 4.6, sim=(0.1, 4.9)),
                  report_row("renewal", segment, "churn_90d", renewal_effect, renewal_effect - 0.05,
-                            renewal_effect + 0.05)]
+                            renewal_effect + 0.05, sim=(renewal_effect - 0.07, renewal_effect + 0.07))]
     return write_world(root, pd.DataFrame(rows, columns=REPORT_COLUMNS), follow_up, truth_assignments, effects)
 
 
@@ -204,11 +237,25 @@ def test_an_honest_report_passes_and_is_graded_against_the_measured_assignments(
 
 
 def test_crediting_the_renewal_play_exits_1_and_says_why(tmp_path, capsys):
-    warehouse, truth = standard_world(tmp_path, renewal_effect=-0.08)  # interval (-0.13, -0.03): "works"
+    warehouse, truth = standard_world(tmp_path, renewal_effect=-0.08)  # simultaneous (-0.15, -0.01): "works"
     code, out, err = run_cli(capsys, warehouse, truth)
     assert code == 1
     assert "false_claim" in out
     assert "below target: no false claim on an all-segments row: 1 of" in err and "renewal churn_90d" in err
+
+
+def test_a_renewal_play_lucky_at_95_percent_only_is_no_claim_and_exits_0(tmp_path, capsys):
+    # 95% interval (-0.11, -0.01) excludes 0, the simultaneous one (-0.13, +0.01) does not
+    warehouse, truth = standard_world(tmp_path, renewal_effect=-0.06)
+    result = evaluate(warehouse, truth)
+    renewal = next(c for c in result.checks if (c.play_name, c.segment) == ("renewal", "all"))
+    assert renewal.claims_at_95 and renewal.verdict == "no_claim"
+    assert result.targets[0].ok and result.targets[0].value == 0
+    assert result.targets[1].value == pytest.approx(0.5)  # its 95% intervals miss the truth 0: coverage sees it
+    code, out, err = run_cli(capsys, warehouse, truth, "--min-coverage", "0.5")
+    assert code == 0 and err == "" and "false_claim" not in out
+    assert "[-0.1100, -0.0100]*" in out  # marked: the 95% interval alone would have claimed it
+    assert "95% interval alone excludes 0 but whose simultaneous interval does not (no claim): 2" in out
 
 
 @pytest.mark.parametrize("missing", ["play_assignments.parquet", "play_effects.parquet"])

@@ -18,8 +18,14 @@
     stand behind the figure).
     A metric is unmeasurable, with a reason and no effect, when the play has no assignments, no
     holdout or no treated assignment, or fewer than play_effect_min_group_size known outcomes in
-    either group. finding: works (the interval is wholly on the good side: fewer churns, more
-    expansion, a higher score), backfires (wholly on the bad side) or no_clear_effect.
+    either group.
+    A play-and-segment's metrics are one family: a play that does nothing, tested on five metrics
+    at 95% each, would look like it works or backfires on one of them about 23% of the time. So
+    each row also has a simultaneous interval (effect_simultaneous_low/high), the same estimator at
+    the Bonferroni level 1 - 0.05 / (metrics in the family): 99% for five metrics, so that all five
+    hold together at least 95% of the time. finding reads the simultaneous interval: works (wholly
+    on the good side: fewer churns, more expansion, a higher score), backfires (wholly on the bad
+    side) or no_clear_effect. The per-metric 95% interval stays beside it.
     Values are summed as decimals (health changes to 4 places), so two builds give the same digits.
 -#}
 
@@ -87,6 +93,28 @@ metrics as (
         'mean' as metric_kind,
         'higher' as better_when,
         90 as window_days
+
+),
+
+-- the family a row belongs to: every metric of its play and segment, judged together. Bonferroni:
+-- each metric's simultaneous interval is two-sided at 1 - 0.05 / metrics, so that the family's
+-- intervals all hold with at least 95% (the per-metric level of effect_ci95); z is its normal
+-- quantile (five metrics: 99%, z = 2.5758)
+family as (
+
+    select
+        count(*) as family_metrics,
+        1 - 0.05 / (2.0 * count(*)) as simultaneous_percentile
+    from metrics
+
+),
+
+family_quantile as (
+
+    select
+        *,
+        {{ csops.normal_quantile('simultaneous_percentile') }} as z_simultaneous
+    from family
 
 ),
 
@@ -205,7 +233,8 @@ summarised as (
 
 ),
 
--- the rows reported: each play's segments and 'all' (also for a play with no assignment), per metric
+-- the rows reported: each play's segments and 'all' (also for a play with no assignment), per metric,
+-- with the normal quantile of the family's simultaneous intervals
 cells as (
 
     select
@@ -214,7 +243,8 @@ cells as (
         metrics.metric,
         metrics.metric_kind,
         metrics.better_when,
-        metrics.window_days
+        metrics.window_days,
+        family_quantile.z_simultaneous
     from (
         select
             play_name,
@@ -227,6 +257,7 @@ cells as (
         from plays
     ) as play_segments
     cross join metrics
+    cross join family_quantile
 
 ),
 
@@ -332,7 +363,29 @@ estimated as (
                 ) }}
             else treated_value - holdout_value + coalesce({{ csops.t_quantile_975('degrees_of_freedom') }}, 0)
                 * sqrt(treated_variance / treated_outcomes + holdout_variance / holdout_outcomes)
-        end as effect_ci95_high
+        end as effect_ci95_high,
+        case
+            when unmeasurable_reason is not null then null
+            when metric_kind = 'proportion'
+                then {{ csops.newcombe_bound(
+                    'treated_sum', 'treated_outcomes', 'holdout_sum', 'holdout_outcomes', 'lower',
+                    z='z_simultaneous'
+                ) }}
+            else treated_value - holdout_value
+                - coalesce({{ csops.t_quantile('degrees_of_freedom', 'z_simultaneous') }}, 0)
+                * sqrt(treated_variance / treated_outcomes + holdout_variance / holdout_outcomes)
+        end as effect_simultaneous_low,
+        case
+            when unmeasurable_reason is not null then null
+            when metric_kind = 'proportion'
+                then {{ csops.newcombe_bound(
+                    'treated_sum', 'treated_outcomes', 'holdout_sum', 'holdout_outcomes', 'upper',
+                    z='z_simultaneous'
+                ) }}
+            else treated_value - holdout_value
+                + coalesce({{ csops.t_quantile('degrees_of_freedom', 'z_simultaneous') }}, 0)
+                * sqrt(treated_variance / treated_outcomes + holdout_variance / holdout_outcomes)
+        end as effect_simultaneous_high
     from welch
 
 ),
@@ -357,10 +410,10 @@ final as (
         estimated.unmeasurable_reason,
         case
             when estimated.unmeasurable_reason is not null then null
-            when estimated.better_when = 'lower' and estimated.effect_ci95_high < 0 then 'works'
-            when estimated.better_when = 'higher' and estimated.effect_ci95_low > 0 then 'works'
-            when estimated.better_when = 'lower' and estimated.effect_ci95_low > 0 then 'backfires'
-            when estimated.better_when = 'higher' and estimated.effect_ci95_high < 0 then 'backfires'
+            when estimated.better_when = 'lower' and estimated.effect_simultaneous_high < 0 then 'works'
+            when estimated.better_when = 'higher' and estimated.effect_simultaneous_low > 0 then 'works'
+            when estimated.better_when = 'lower' and estimated.effect_simultaneous_low > 0 then 'backfires'
+            when estimated.better_when = 'higher' and estimated.effect_simultaneous_high < 0 then 'backfires'
             else 'no_clear_effect'
         end as finding,
         cast(estimated.assignments as bigint) as assignments,
@@ -383,6 +436,8 @@ final as (
         estimated.effect,
         estimated.effect_ci95_low,
         estimated.effect_ci95_high,
+        estimated.effect_simultaneous_low,
+        estimated.effect_simultaneous_high,
         estimated.degrees_of_freedom,
         cast(estimated.customers as bigint) as customers,
         cast(estimated.treated_customers as bigint) as treated_customers,

@@ -102,9 +102,11 @@ evaluated as (
                     || cast(signals.latest_detractor_known_date as {{ dbt.type_string() }}) || ')'
             when 'onboarding_overdue'
                 then
-                    'onboarding progress '
-                    || cast(round(signals.onboarding_progress_ratio, 2) as {{ dbt.type_string() }})
-                    || ' after ' || cast(signals.tenure_days as {{ dbt.type_string() }}) || ' days'
+                    'first value not reached after ' || cast(signals.tenure_days as {{ dbt.type_string() }})
+                    || ' days, onboarding progress '
+                    || coalesce(
+                        cast(round(signals.onboarding_progress_ratio, 2) as {{ dbt.type_string() }}), 'unknown'
+                    )
             when 'payment_issue'
                 then
                     'oldest unpaid invoice ' || cast(signals.payment_days_overdue as {{ dbt.type_string() }})

@@ -169,7 +169,7 @@ quality-test: venv
 # module fixtures (a tiny build, a company's exports) are built once
 PYTEST_WORKERS ?= 2
 pytest: venv
-	$(TEST_ENV) CSOPS_REQUIRE_WAREHOUSE=1 $(BIN)/pytest python/tests -q $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile)
+	$(TEST_ENV) CSOPS_REQUIRE_WAREHOUSE=1 $(BIN)/pytest python/tests -q --durations=15 $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile)
 
 lint: lint-sql lint-python
 

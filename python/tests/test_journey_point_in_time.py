@@ -1,4 +1,5 @@
-"""A customer's journey stage on a past day is what the warehouse could have said that day.
+"""A customer's journey stage, and the signals the CS plays read, on a past day are what the warehouse
+could have said that day.
 
 A stage for day D may use only the rows loaded by the end of D and the customer's days before D.
 This test cuts the raw data of the warehouse `make test` built at the end of a day D (every row
@@ -6,8 +7,14 @@ loaded before the midnight after D; test_point_in_time.cut_raw), builds the jour
 cut into a second warehouse, and checks that the rules and the stage of every customer on every day
 up to D equal the full warehouse's: later loads (a subscription cancelled after D, late product
 events, a re-synced copy) change nothing before them. That is also why fct_customer_journey_daily
-can add days incrementally: the second test runs its incremental branch on a copy of the full
-warehouse whose newest month was removed and finds the full refresh's rows.
+can add days incrementally: a test runs its incremental branch on a copy of the full warehouse whose
+newest month was removed and finds the full refresh's rows.
+
+int_cs_signals_daily (what every play reads) reads the journey, so the same cut warehouse holds it:
+every signal of every customer-day up to D that both warehouses hold is the same - late product
+events, NPS answers, contact or subscription changes loaded after D change no signal before them, so
+an action raised on a past day was raised on what was known then. One cut build serves both (it is
+the slow part).
 """
 
 from __future__ import annotations
@@ -25,13 +32,31 @@ from test_point_in_time import cut_raw, dbt
 pytestmark = pytest.mark.warehouse
 
 COMPARED = ["intermediate.int_journey_rules_applied", "intermediate.int_journey_stages_chosen"]
+SIGNALS = "intermediate.int_cs_signals_daily"
 
 
-def test_the_journey_up_to_day_d_from_raw_data_cut_at_d_equals_the_full_warehouses(built_warehouse, tmp_path):
+@pytest.fixture(scope="module")
+def cut_at_d(built_warehouse, tmp_path_factory) -> tuple[Path, Path, object]:
+    """(full warehouse, warehouse built from the raw data cut at the end of D, D): the journey and
+    the signal table (which reads the journey) built once from the cut."""
     warehouse, truth = built_warehouse
     raw = Path(os.environ.get("CSOPS_RAW_DIR", truth.parent / "raw")).resolve()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         day = pick_day(con)
+    root = tmp_path_factory.mktemp("journey_cut")
+    end_of_day = datetime.combine(day + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
+    cut = root / "raw"
+    cut_raw(raw, cut, end_of_day)
+    cut_warehouse = root / "cut" / "cut.duckdb"
+    cut_warehouse.parent.mkdir()
+    dbt(["build", "--quiet", "--select", "+int_journey_stages_chosen", "+int_cs_signals_daily",
+         "--exclude", "resource_type:test", "resource_type:unit_test"], cut, cut_warehouse)
+    return warehouse, cut_warehouse, day
+
+
+def test_the_journey_up_to_day_d_from_raw_data_cut_at_d_equals_the_full_warehouses(cut_at_d):
+    warehouse, cut_warehouse, day = cut_at_d
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         # not vacuous: subscriptions changed after D (cancellations, conversions, ends), and some
         # customers' stages changed after D
         changed = con.execute(
@@ -42,13 +67,6 @@ def test_the_journey_up_to_day_d_from_raw_data_cut_at_d_equals_the_full_warehous
             [day]).fetchone()[0]
     assert changed > 0 and moved > 0, (changed, moved)
 
-    end_of_day = datetime.combine(day + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
-    cut = tmp_path / "raw"
-    cut_raw(raw, cut, end_of_day)
-    cut_warehouse = tmp_path / "cut" / "cut.duckdb"
-    cut_warehouse.parent.mkdir()
-    dbt(["build", "--quiet", "--select", "+int_journey_stages_chosen",
-         "--exclude", "resource_type:test", "resource_type:unit_test"], cut, cut_warehouse)
 
     con = duckdb.connect()
     con.execute(f"attach '{warehouse}' as full_warehouse (read_only)")
@@ -105,3 +123,35 @@ def test_the_incremental_journey_equals_the_full_refresh(built_warehouse, tmp_pa
     con.close()
     assert total > kept
     assert (only_incremental, only_full) == (0, 0), (only_incremental, only_full, total)
+
+
+def test_the_signals_of_day_d_from_raw_data_cut_at_d_equal_the_full_warehouses(cut_at_d):
+    warehouse, cut_warehouse, day = cut_at_d
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        # not vacuous: some product use up to D arrived after D, and the full warehouse has
+        # signals it could not have had on D
+        late = con.execute(
+            "select count(*) from intermediate.int_product_usage_rolled_up "
+            "where activity_date <= ? and first_known_date > ?", [day, day]).fetchone()[0]
+        after = con.execute(f"select count(*) from {SIGNALS} where signal_date > ?", [day]).fetchone()[0]
+    assert late > 0 and after > 0, (late, after)
+
+    con = duckdb.connect()
+    con.execute(f"attach '{warehouse}' as full_warehouse (read_only)")
+    con.execute(f"attach '{cut_warehouse}' as cut (read_only)")
+    assert con.execute("select as_of_date from cut.intermediate.int_warehouse_as_of").fetchone()[0] == day
+    names = ", ".join(columns(con, "cut", SIGNALS))
+    where = (f"where signal_date <= date '{day}' and signal_date in "
+             f"(select signal_date from full_warehouse.{SIGNALS})")
+    cut_sql = f"select {names} from cut.{SIGNALS} {where}"
+    full_sql = f"select {names} from full_warehouse.{SIGNALS} {where} and signal_date in "
+    full_sql += f"(select signal_date from cut.{SIGNALS})"
+    rows = con.execute(f"select count(*) from ({cut_sql})").fetchone()[0]
+    on_d = con.execute(f"select count(*) from ({cut_sql}) where signal_date = date '{day}'").fetchone()[0]
+    only_cut = con.execute(f"select count(*) from ({cut_sql} except all {full_sql})").fetchone()[0]
+    only_full = con.execute(f"select count(*) from ({full_sql} except all {cut_sql})").fetchone()[0]
+    con.close()
+    assert rows > 0 and on_d > 0, f"nothing signalled on {day} from the cut ({rows} rows in all)"
+    assert (only_cut, only_full) == (0, 0), (
+        f"{SIGNALS} up to {day}: {only_cut} rows only from the cut, {only_full} only in the full warehouse "
+        f"({rows} compared)")

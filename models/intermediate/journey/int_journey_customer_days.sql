@@ -298,7 +298,7 @@ expansion_days as (
             ) > days.date_day
     where
         {{ csops.known_by('days.known_before_at', 'opportunity_versions') }}
-        and opportunity_versions.opportunity_type in ('{{ expansion_types | join("', '") }}')
+        and opportunity_versions.opportunity_type in ({{ csops.quoted_list(expansion_types) }})
         and not opportunity_versions.is_closed
         and not opportunity_versions.is_deleted
 

@@ -20,6 +20,8 @@
       text_list      a list of non-empty strings (may be empty)
       currency_list  a list of upper-case 3-letter currency codes
       hours          a whole number, 0 or more
+      days           a whole number of days, 1 or more
+      days_from_zero a whole number of days, 0 or more (an offset that may be none: a lead)
       group_size     a whole number, 5 or more (a minimum group size for an estimate)
       currency       an upper-case 3-letter currency code (against the raw data, after
                      registration: with rates in billing.fx_rates, or the one currency billed)
@@ -66,6 +68,8 @@ journey_renewal_window_days: {kind: days}
 journey_reactivated_days: {kind: days}
 journey_expansion_lookback_days: {kind: days}
 journey_expansion_opportunity_types: {kind: text_list}
+ml_churn_window_days: {kind: days}
+ml_churn_lead_days: {kind: days_from_zero}
     {%- endset -%}
     {{ return(fromyaml(rules_yaml)) }}
 {% endmacro %}
@@ -91,7 +95,7 @@ journey_expansion_opportunity_types: {kind: text_list}
     {%- elif problem -%}
         {%- set stand_ins = {
             'boolean': false, 'date': none, 'text_list': [], 'currency_list': [], 'hours': 0,
-            'currency': 'USD', 'schema_prefix': '', 'raw_folder': '.', 'days': 1, 'points': 1,
+            'currency': 'USD', 'schema_prefix': '', 'raw_folder': '.', 'days': 1, 'days_from_zero': 0, 'points': 1,
             'group_size': 5,
         } -%}
         {{ return(rule.allowed[0] if rule.kind == 'choice' else stand_ins[rule.kind]) }}
@@ -326,6 +330,9 @@ journey_expansion_opportunity_types: {kind: text_list}
     {%- elif kind == 'days' -%}
         {%- set ok = value is integer and value is not boolean and value >= 1 -%}
         {%- set allowed = 'a whole number of days, 1 or more' -%}
+    {%- elif kind == 'days_from_zero' -%}
+        {%- set ok = value is integer and value is not boolean and value >= 0 -%}
+        {%- set allowed = 'a whole number of days, 0 or more' -%}
     {%- elif kind == 'group_size' -%}
         {%- set ok = value is integer and value is not boolean and value >= 5 -%}
         {%- set allowed = 'a whole number of assignments, 5 or more' -%}

@@ -455,6 +455,9 @@ def _evaluate_fold(model: str, fold: Fold, trained: TrainedSet, scored: _Scored,
             and len(trained.train_idx) else None,
             "train_rows": len(trained.train_idx), "train_base_rate": trained.base_rate,
             "calibration": trained.calibration}
+    trained_note = f"trained on {len(trained.train_idx)} rows"
+    if base["train_date_end"]:
+        trained_note += f" up to {base['train_date_end']}"
     rows = []
     for group, mask in _group_masks(table, idx, group_col):
         sel = idx[mask]
@@ -463,19 +466,18 @@ def _evaluate_fold(model: str, fold: Fold, trained: TrainedSet, scored: _Scored,
             status, reason = "ok", trained.known_reason or (
                 f"predicted by the churn rate {trained.known_rate:.4f} of {len(fold.known_idx)} labelled "
                 "known-outcome rows of the training history")
-            compute = len(sel) > 0
+            compute = True
         elif trained.status != "ok":
             status, reason, compute = trained.status, trained.reason + "; predictions fall back", False
         else:
-            status, reason, compute = "ok", "", True
+            status, reason, compute = "ok", trained_note, True
         if compute and len(sel) == 0:
             compute = False
-        if not len(sel) and status == "ok":
             status = "no_labels_yet"
             reason = ("no labelled test row" if closes is None else
                       f"labels of {_iso(fold.test_date)} are not known yet (the window closes {_iso(closes)})")
         elif compute and _one_class(y):
-            status, reason = "one_class_test", _one_class(y)
+            status, reason = "one_class_test", f"{reason}; {_one_class(y)}" if reason else _one_class(y)
         reference = trained.base_rate if trained.base_rate is not None else np.nan
         rows += _metric_rows({**base, "row_group": group, "status": status, "reason": reason}, y, p, reference,
                              table, sel, compute)
@@ -672,7 +674,8 @@ def run_churn_pipeline(frame: pd.DataFrame, *, id_col: str, label_col: str, date
             part = {id_col: table.ids[idx]}
             if date_col:
                 part[date_col] = pd.to_datetime(table.dates[idx])
-            part.update({"model_name": model, "fold": fold.label, "churn_probability": p, label_col: table.y[idx],
+            part.update({"model_name": model, "fold": fold.label, "churn_probability": p,
+                         label_col: pd.array(table.y[idx], dtype="Float64").astype("Int64"),
                          "is_known_outcome": known, "prediction_method": method, "fallback_reason": reason})
             predictions.append(pd.DataFrame(part))
         train_dates = table.dates[trained.train_idx] if date_col and len(trained.train_idx) else None

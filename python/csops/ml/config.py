@@ -42,6 +42,9 @@ class ChurnConfig:
     gb_min_samples_leaf: int = 40
     gb_l2_regularization: float = 1.0
     max_categories: int = 50  # categories kept per categorical feature (the rarest are grouped)
+    # threads per fit (OpenMP / BLAS); None: the library default (every core). One is the fastest on
+    # shared or small machines (no thread spin-waiting) and leaves the other cores to the rest
+    n_threads: int | None = 1
     known_outcome_default_rate: float = 1.0  # known-outcome rows' probability before any of them has a label
 
     def check(self) -> None:
@@ -70,5 +73,7 @@ class ChurnConfig:
             raise MlError("min_train_rows, min_train_churners and min_train_dates must be at least 1")
         if self.max_train_rows is not None and self.max_train_rows < self.min_train_rows:
             raise MlError(f"max_train_rows ({self.max_train_rows}) is below min_train_rows ({self.min_train_rows})")
+        if self.n_threads is not None and self.n_threads < 1:
+            raise MlError(f"n_threads must be at least 1 or None (got {self.n_threads})")
         if not 0 <= self.known_outcome_default_rate <= 1:
             raise MlError(f"known_outcome_default_rate must be a probability (got {self.known_outcome_default_rate})")

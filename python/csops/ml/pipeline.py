@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, train_test_split
+from threadpoolctl import threadpool_limits
 
 from . import metrics
 from .config import ChurnConfig, MlError
@@ -63,7 +64,7 @@ def _labels(series: pd.Series, name: str) -> np.ndarray:
     values = pd.to_numeric(series, errors="coerce")
     bad = series.notna() & ~values.isin([0, 1])
     if bad.any():
-        example = series[bad].iloc[0]
+        example = series.to_numpy()[bad.to_numpy()][0]
         raise MlError(f"label column {name!r} must be 0, 1 or null; {int(bad.sum())} row(s) are not, e.g. {example!r}")
     return values.astype("float64").to_numpy()
 
@@ -78,7 +79,7 @@ def _flags(series: pd.Series, name: str) -> np.ndarray:
     bad = ~text.isin(list(mapping))
     if bad.any():
         raise MlError(f"known-outcome column {name!r} must be true/false (or 1/0); "
-                      f"{int(bad.sum())} row(s) are not, e.g. {series[bad].iloc[0]!r}")
+                      f"{int(bad.sum())} row(s) are not, e.g. {series.to_numpy()[bad.to_numpy()][0]!r}")
     return text.map(mapping).to_numpy(dtype=bool)
 
 
@@ -90,7 +91,7 @@ def _dates(series: pd.Series, name: str) -> np.ndarray:
             series) else series
     except (ValueError, TypeError) as e:
         bad = pd.to_datetime(series, errors="coerce", format="mixed").isna()
-        example = series[bad].iloc[0] if bad.any() else series.iloc[0]
+        example = series.to_numpy()[bad.to_numpy()][0] if bad.any() else series.iloc[0]
         raise MlError(f"date column {name!r} has values that are not dates, e.g. {example!r}") from e
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert(None)
@@ -162,7 +163,8 @@ def load_table(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: st
     dup = keys.duplicated()
     if dup.any():
         what = f"({id_col}, {date_col})" if date_col else id_col
-        raise MlError(f"{int(dup.sum())} row(s) repeat a {what} key, e.g. {frame[id_col][dup].iloc[0]!r}; "
+        example = frame[id_col].to_numpy()[dup.to_numpy()][0]
+        raise MlError(f"{int(dup.sum())} row(s) repeat a {what} key, e.g. {example!r}; "
                       "one row per customer" + (" and date" if date_col else ""))
     known = _flags(frame[known_outcome_col], known_outcome_col) if known_outcome_col else np.zeros(len(frame), bool)
     fallback = None
@@ -171,7 +173,7 @@ def load_table(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: st
         bad = (fallback < 0) | (fallback > 1) | (frame[fallback_col].notna().to_numpy() & np.isnan(fallback))
         if bad.any():
             raise MlError(f"fallback column {fallback_col!r} must hold probabilities between 0 and 1, "
-                          f"e.g. not {frame[fallback_col][bad].iloc[0]!r}")
+                          f"e.g. not {frame[fallback_col].to_numpy()[bad][0]!r}")
 
     # one canonical order, so the result never depends on the order of the input rows
     order_keys = [keys["date"].to_numpy()] if dates is not None else []
@@ -545,16 +547,22 @@ class ChurnRun:
     fallback_col: str | None
     _table: Table = field(repr=False)
     _spec: FeatureSpec = field(repr=False)
-    _fold_train: dict[str, np.ndarray] = field(repr=False)
+    _fold_train: dict[str, TrainedSet] = field(repr=False)
     _final: TrainedSet | None = field(default=None, repr=False)
 
     def training_rows(self, fold: str) -> pd.DataFrame:
-        """The rows fold `fold` trained on (fit and calibration rows): id, date, label."""
-        idx = self._fold_train[fold]
+        """The training rows of fold `fold`: id, date, label, role ('fit', 'calibration', or 'unused' when
+        max_train_rows sampled it out; every row is 'unused' in a fold that fell back)."""
+        trained = self._fold_train[fold]
+        idx = trained.train_idx
+        role = np.full(len(idx), "unused", dtype=object)
+        role[np.isin(idx, trained.fit_idx)] = "fit"
+        role[np.isin(idx, trained.cal_idx)] = "calibration"
         out = {self.id_col: self._table.ids[idx]}
         if self.date_col:
             out[self.date_col] = pd.to_datetime(self._table.dates[idx])
         out[self.label_col] = self._table.y[idx]
+        out["role"] = role
         return pd.DataFrame(out)
 
     def final_model(self) -> TrainedSet:
@@ -570,16 +578,21 @@ class ChurnRun:
         final = self.final_model()
         t = self._table
         digest = hashlib.sha256()
-        digest.update(json.dumps({"config": repr(self.config), "features": self.feature_cols,
-                                  "categorical": self.categorical_cols, "model": self.selected_model},
+        features = sorted(self.feature_cols)  # the version does not depend on the table's column order
+        digest.update(json.dumps({"config": repr(self.config), "features": features,
+                                  "categorical": sorted(self.categorical_cols), "model": self.selected_model},
                                  sort_keys=True).encode())
         idx = final.train_idx
-        digest.update(pd.util.hash_pandas_object(t.X.iloc[idx], index=False).to_numpy().tobytes())
+        digest.update(pd.util.hash_pandas_object(t.X.iloc[idx][features], index=False).to_numpy().tobytes())
         digest.update(np.nan_to_num(t.y[idx], nan=-1).tobytes())
         return f"{self.selected_model}-{digest.hexdigest()[:12]}"
 
     def predict(self, frame_to_score: pd.DataFrame) -> pd.DataFrame:
         """Churn probability, method, drivers and training window of every row of frame_to_score."""
+        with threadpool_limits(limits=self.config.n_threads):
+            return self._predict(frame_to_score)
+
+    def _predict(self, frame_to_score: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(frame_to_score, pd.DataFrame):
             raise MlError(f"the table to score must be a pandas DataFrame (got {type(frame_to_score).__name__})")
         _require(frame_to_score, self.id_col, "id")
@@ -649,6 +662,15 @@ def run_churn_pipeline(frame: pd.DataFrame, *, id_col: str, label_col: str, date
     """Validate `frame`, backtest every model on its folds, select one; see csops.ml for the method."""
     config = config or ChurnConfig()
     config.check()
+    with threadpool_limits(limits=config.n_threads):
+        return _run(frame, id_col=id_col, label_col=label_col, date_col=date_col, feature_cols=feature_cols,
+                    exclude_cols=exclude_cols, known_outcome_col=known_outcome_col, group_col=group_col,
+                    compare_cols=compare_cols, fallback_col=fallback_col, config=config)
+
+
+def _run(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: str | None, feature_cols, exclude_cols,
+         known_outcome_col: str | None, group_col: str | None, compare_cols: dict[str, int] | None,
+         fallback_col: str | None, config: ChurnConfig) -> ChurnRun:
     table, spec, label_col = load_table(
         frame, id_col=id_col, label_col=label_col, date_col=date_col, feature_cols=feature_cols,
         exclude_cols=exclude_cols, known_outcome_col=known_outcome_col, group_col=group_col,
@@ -661,7 +683,9 @@ def run_churn_pipeline(frame: pd.DataFrame, *, id_col: str, label_col: str, date
         started = time.perf_counter()
         when = f"before {_iso(fold.test_date)}" if fold.test_date is not None else "outside the fold"
         trained = train(table, fold.train_idx, fold.known_idx, spec, config, salt=k, what=when)
-        fold_train[fold.label] = trained.train_idx
+        fold_train[fold.label] = TrainedSet(trained.train_idx, trained.fit_idx, trained.cal_idx, trained.status,
+                                            trained.reason, trained.calibration, trained.base_rate,
+                                            trained.known_rate, trained.known_reason)
         idx = fold.test_idx
         X_test = table.X.iloc[idx]
         known = table.known[idx]

@@ -1,0 +1,79 @@
+"""The churn pipeline's settings (`ChurnConfig`) and its one error class (`MlError`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import CsopsError
+
+MODELS = ("logistic", "gradient_boosting")
+CALIBRATIONS = ("sigmoid", "isotonic", "none")
+
+
+class MlError(CsopsError):
+    """Bad input to the churn pipeline (a missing column, a label that is not 0/1, an empty table, ...),
+    said in one line that names the column."""
+
+
+@dataclass(frozen=True)
+class ChurnConfig:
+    """How the churn pipeline splits, trains and falls back. Every default is documented in csops.ml."""
+
+    horizon_days: int = 90  # the label window: churned within horizon_days after date + lead_days
+    lead_days: int = 0  # days between the observation date and the start of the label window
+    seed: int = 42
+    models: tuple[str, ...] = MODELS
+    # a fold (and the final model) trains only with at least this much labelled history; else it falls back
+    min_train_rows: int = 100
+    min_train_churners: int = 10
+    min_train_dates: int = 2  # distinct observation dates among the training rows (time-based folds only)
+    fold_step: int = 1  # test every fold_step-th observation date, counted back from the latest
+    max_folds: int | None = None  # keep only the latest max_folds test dates (None: all)
+    n_splits: int = 5  # stratified folds when there is no date column
+    # probability calibration on the latest training dates (time) or a stratified share (no date)
+    calibration: str = "sigmoid"
+    calibration_share: float = 0.25  # share of the training dates (or rows without a date) held out to calibrate
+    min_calibration_churners: int = 5  # fewer churners in the calibration rows: the model stays uncalibrated
+    max_train_rows: int | None = None  # sample (seeded) at most this many training rows per fit (None: all)
+    logistic_c: float = 1.0  # inverse L2 regularisation strength of the logistic regression
+    gb_max_iter: int = 100  # boosting iterations (no early stopping: deterministic and bounded)
+    gb_learning_rate: float = 0.1
+    gb_max_leaf_nodes: int = 31
+    gb_min_samples_leaf: int = 40
+    gb_l2_regularization: float = 1.0
+    max_categories: int = 50  # categories kept per categorical feature (the rarest are grouped)
+    # threads per fit (OpenMP / BLAS); None: the library default (every core). One is the fastest on
+    # shared or small machines (no thread spin-waiting) and leaves the other cores to the rest
+    n_threads: int | None = 1
+    known_outcome_default_rate: float = 1.0  # known-outcome rows' probability before any of them has a label
+
+    def check(self) -> None:
+        """Raise MlError on a setting that cannot work."""
+        if self.horizon_days < 1:
+            raise MlError(f"horizon_days must be at least 1 (got {self.horizon_days})")
+        if self.lead_days < 0:
+            raise MlError(f"lead_days must be 0 or more (got {self.lead_days})")
+        unknown = [m for m in self.models if m not in MODELS]
+        if not self.models or unknown:
+            got = ", ".join(self.models) or "none"
+            raise MlError(f"models must name one or more of {', '.join(MODELS)} (got {got})")
+        if len(set(self.models)) != len(self.models):
+            raise MlError(f"models names a model twice: {', '.join(self.models)}")
+        if self.calibration not in CALIBRATIONS:
+            raise MlError(f"calibration must be one of {', '.join(CALIBRATIONS)} (got {self.calibration!r})")
+        if self.fold_step < 1:
+            raise MlError(f"fold_step must be at least 1 (got {self.fold_step})")
+        if self.max_folds is not None and self.max_folds < 1:
+            raise MlError(f"max_folds must be at least 1 or None (got {self.max_folds})")
+        if self.n_splits < 2:
+            raise MlError(f"n_splits must be at least 2 (got {self.n_splits})")
+        if not 0 < self.calibration_share < 1:
+            raise MlError(f"calibration_share must be between 0 and 1 (got {self.calibration_share})")
+        if min(self.min_train_rows, self.min_train_churners, self.min_train_dates) < 1:
+            raise MlError("min_train_rows, min_train_churners and min_train_dates must be at least 1")
+        if self.max_train_rows is not None and self.max_train_rows < self.min_train_rows:
+            raise MlError(f"max_train_rows ({self.max_train_rows}) is below min_train_rows ({self.min_train_rows})")
+        if self.n_threads is not None and self.n_threads < 1:
+            raise MlError(f"n_threads must be at least 1 or None (got {self.n_threads})")
+        if not 0 <= self.known_outcome_default_rate <= 1:
+            raise MlError(f"known_outcome_default_rate must be a probability (got {self.known_outcome_default_rate})")

@@ -1,0 +1,154 @@
+"""The two churn models, their feature preparation and their calibration (see csops.ml for the method)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+from .config import ChurnConfig
+
+MISSING_CATEGORY = "(missing)"
+PROB_CLIP = 1e-6  # calibrated probabilities stay inside [1e-6, 1 - 1e-6]
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """The model features, split by kind, in the table's column order."""
+
+    columns: tuple[str, ...]
+    categorical: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def numeric_columns(self) -> list[str]:
+        return [c for c in self.columns if c not in self.categorical]
+
+    @property
+    def categorical_columns(self) -> list[str]:
+        return [c for c in self.columns if c in self.categorical]
+
+
+def prepare_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    """Numeric features as float64 (booleans 0/1, missing NaN), categoricals as text with '(missing)'."""
+    out = {}
+    for c in spec.columns:
+        s = frame[c]
+        if c in spec.categorical:
+            text = s.astype(object).where(s.notna(), MISSING_CATEGORY)
+            out[c] = text.map(str).to_numpy(dtype=object)
+        else:
+            out[c] = pd.to_numeric(s.astype("Float64") if s.dtype == bool or str(s.dtype) == "boolean" else s,
+                                   errors="coerce").astype("float64").to_numpy()
+    return pd.DataFrame(out, index=frame.index, columns=list(spec.columns))
+
+
+def reference_values(X: pd.DataFrame, spec: FeatureSpec) -> dict:
+    """Each feature's training reference for the drivers: median of a numeric, most frequent category
+    (first in sort order among ties) of a categorical."""
+    ref = {}
+    for c in spec.columns:
+        if c in spec.categorical:
+            counts = X[c].value_counts()
+            top = counts[counts == counts.max()].index if len(counts) else []
+            ref[c] = sorted(top)[0] if len(top) else MISSING_CATEGORY
+        else:
+            values = X[c].to_numpy(dtype=float)
+            ref[c] = float(np.nanmedian(values)) if np.isfinite(values).any() else np.nan
+    return ref
+
+
+def _logistic(spec: FeatureSpec, config: ChurnConfig) -> Pipeline:
+    parts = []
+    if spec.numeric_columns:
+        parts.append(("num", Pipeline([
+            ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+            ("scale", StandardScaler()),
+        ]), spec.numeric_columns))
+    if spec.categorical_columns:
+        parts.append(("cat", OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=config.max_categories,
+                                           sparse_output=False), spec.categorical_columns))
+    return Pipeline([
+        ("prepare", ColumnTransformer(parts)),
+        ("model", LogisticRegression(C=config.logistic_c, solver="lbfgs", max_iter=1000)),
+    ])
+
+
+def _gradient_boosting(spec: FeatureSpec, config: ChurnConfig) -> Pipeline:
+    parts = []
+    if spec.categorical_columns:
+        parts.append(("cat", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
+                                            max_categories=config.max_categories), spec.categorical_columns))
+    if spec.numeric_columns:
+        parts.append(("num", "passthrough", spec.numeric_columns))
+    n_cat = len(spec.categorical_columns)
+    mask = [True] * n_cat + [False] * len(spec.numeric_columns)
+    return Pipeline([
+        ("prepare", ColumnTransformer(parts)),
+        ("model", HistGradientBoostingClassifier(
+            max_iter=config.gb_max_iter, learning_rate=config.gb_learning_rate,
+            max_leaf_nodes=config.gb_max_leaf_nodes, min_samples_leaf=config.gb_min_samples_leaf,
+            l2_regularization=config.gb_l2_regularization, early_stopping=False,
+            categorical_features=mask if n_cat else None, random_state=config.seed)),
+    ])
+
+
+BUILDERS = {"logistic": _logistic, "gradient_boosting": _gradient_boosting}
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, PROB_CLIP, 1 - PROB_CLIP)
+    return np.log(q / (1 - q)).reshape(-1, 1)
+
+
+@dataclass
+class Calibrator:
+    """Maps a model's raw probability to a calibrated one: Platt (sigmoid on the raw logit) or isotonic."""
+
+    method: str
+    sigmoid: LogisticRegression | None = None
+    isotonic: IsotonicRegression | None = None
+
+    @classmethod
+    def fit(cls, method: str, raw: np.ndarray, y: np.ndarray) -> Calibrator:
+        if method == "sigmoid":
+            return cls(method, sigmoid=LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000).fit(_logit(raw), y))
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
+        return cls(method, isotonic=iso.fit(raw, y))
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:
+        if self.sigmoid is not None:
+            return self.sigmoid.predict_proba(_logit(raw))[:, 1]
+        return self.isotonic.predict(raw)
+
+
+@dataclass
+class FittedModel:
+    """One trained model: the estimator, its calibrator (None: uncalibrated, `calibration` says why)."""
+
+    name: str
+    estimator: Pipeline
+    calibrator: Calibrator | None
+    calibration: str  # 'sigmoid on N rows of D dates' / 'none: <why>'
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        raw = self.estimator.predict_proba(X)[:, 1]
+        p = self.calibrator.apply(raw) if self.calibrator is not None else raw
+        return np.clip(p, PROB_CLIP, 1 - PROB_CLIP)
+
+
+def fit_model(name: str, spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame, y_fit: np.ndarray,
+              X_cal: pd.DataFrame | None, y_cal: np.ndarray | None, calibration_note: str) -> FittedModel:
+    """Fit `name` on the fit rows, then its calibrator on the calibration rows (none when X_cal is None)."""
+    estimator = BUILDERS[name](spec, config).fit(X_fit, y_fit.astype(int))
+    if X_cal is None or config.calibration == "none":
+        return FittedModel(name, estimator, None, calibration_note)
+    raw = estimator.predict_proba(X_cal)[:, 1]
+    return FittedModel(name, estimator, Calibrator.fit(config.calibration, raw, y_cal.astype(int)), calibration_note)

@@ -1,0 +1,253 @@
+"""csops.ml.run_churn_pipeline on synthetic customer tables (ml_synthetic.py): signal, out-of-time folds,
+determinism, known outcomes, fallbacks, the stratified path, scoring with drivers, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from ml_synthetic import customer_table
+from pandas.testing import assert_frame_equal
+
+from csops.ml import ChurnConfig, MlError, run_churn_pipeline
+from csops.ml.metrics import auc
+
+pytestmark = pytest.mark.unit
+
+FAST = dict(gb_max_iter=30, min_train_rows=100, min_train_churners=10, min_train_dates=2)
+ROLES = dict(id_col="customer_id", label_col="churned_in_window", date_col="observation_date",
+             exclude_cols=("mrr_amount",), known_outcome_col="is_cancel_pending", group_col="plan_group",
+             compare_cols={"health_score": -1})
+
+
+def run_on(frame: pd.DataFrame, **overrides):
+    roles = {**ROLES, **{k: v for k, v in overrides.items() if k in ROLES or k == "fallback_col"}}
+    config = ChurnConfig(**{**FAST, **{k: v for k, v in overrides.items() if k not in roles}})
+    return run_churn_pipeline(frame, **roles, config=config)
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return customer_table()
+
+
+@pytest.fixture(scope="module")
+def run(table):
+    return run_on(table)
+
+
+def pooled(run, model: str, group: str = "headline") -> pd.Series:
+    ev = run.evaluation
+    return ev[(ev["model_name"] == model) & (ev["fold"] == "all") & (ev["row_group"] == group)].iloc[0]
+
+
+def test_a_learnable_signal_is_learned_and_beats_a_random_feature(run, table):
+    oot = run.out_of_time_predictions
+    noise = table.set_index(["customer_id", "observation_date"])["noise"]
+    for model in ("logistic", "gradient_boosting"):
+        row = pooled(run, model)
+        assert row["status"] == "ok" and row["rows"] > 500
+        assert row["auc"] > 0.75, row
+        assert row["top_decile_lift"] > 1.8 and row["brier_skill"] > 0.05
+        # the random feature ranks the same rows no better than a coin
+        rows = oot[(oot["model_name"] == model) & (oot["prediction_method"] == "model")
+                   & oot["churned_in_window"].notna()]
+        keys = pd.MultiIndex.from_arrays([rows["customer_id"], rows["observation_date"].dt.date])
+        noise_auc = auc(rows["churned_in_window"].astype(float), noise.loc[keys].to_numpy())
+        assert abs(noise_auc - 0.5) < 0.06
+        assert row["auc"] > noise_auc + 0.2
+    assert run.selected_model in ("logistic", "gradient_boosting")
+    assert run.selected_model in run.selection_rule and "log loss" in run.selection_rule
+    best = min(("logistic", "gradient_boosting"), key=lambda m: pooled(run, m)["log_loss"])
+    assert run.selected_model == best
+
+
+def test_evaluation_has_every_column_and_row_group(run):
+    ev = run.evaluation
+    for col in ("model_name", "fold", "test_date_start", "test_date_end", "train_date_end", "row_group", "rows",
+                "churners", "base_rate", "auc", "pr_auc", "top_decile_lift", "brier", "brier_skill", "log_loss",
+                "calibration_bins", "compare_name", "compare_auc", "status", "reason"):
+        assert col in ev.columns
+    assert set(ev["row_group"]) == {"headline", "known_outcome", "plan_group=monthly", "plan_group=term"}
+    assert not ev.duplicated(["model_name", "fold", "row_group", "compare_name"]).any()
+    assert len(ev[ev["fold"] != "all"]) == 2 * 12 * 4  # 2 models x 12 test dates x 4 row groups
+    ok = ev[(ev["status"] == "ok") & (ev["row_group"] == "headline")]
+    bins = json.loads(ok["calibration_bins"].iloc[0])
+    assert len(bins) == 10 and sum(b["rows"] for b in bins) == ok["rows"].iloc[0]
+    assert (ok["compare_name"] == "health_score").all() and ok["compare_auc"].between(0.6, 1).all()
+    assert ev["status"].notna().all() and ev.loc[ev["status"] != "ok", "reason"].str.len().gt(0).all()
+    assert run.fold_scheme.startswith("time-based folds on observation_date") and "gap 90 days" in run.fold_scheme
+
+
+@pytest.mark.parametrize("lead_days", [0, 30])
+def test_no_fold_trains_on_a_label_window_reaching_past_its_test_date(table, lead_days):
+    run = run_on(table, lead_days=lead_days) if lead_days else run_on(table)
+    gap = pd.Timedelta(days=lead_days + 90)
+    labelled = table[table["churned_in_window"].notna() & ~table["is_cancel_pending"]]
+    trained = 0
+    for fold in run.folds.itertuples():
+        test_date = pd.Timestamp(fold.test_date)
+        rows = run.training_rows(fold.fold)
+        assert (rows["observation_date"] + gap <= test_date).all(), fold.fold
+        # and nothing that was allowed is missing: every labelled row whose window closed is there
+        allowed = labelled[pd.to_datetime(labelled["observation_date"]) + gap <= test_date]
+        assert len(rows) == len(allowed)
+        fit, cal = rows[rows["role"] == "fit"], rows[rows["role"] == "calibration"]
+        if len(cal):  # the calibrator's rows are later than every fit row's label window
+            assert (fit["observation_date"] + gap <= cal["observation_date"].min()).all()
+        trained += fold.status == "ok"
+    assert trained >= 4
+    assert (run.folds["calibration"].str.startswith("sigmoid")).sum() >= 2
+
+
+def test_every_row_of_every_test_date_is_predicted_even_without_a_label(run, table):
+    oot = run.out_of_time_predictions
+    assert len(oot) == 2 * len(table)  # 12 test dates = every date; 2 models
+    latest = oot[oot["observation_date"] == oot["observation_date"].max()]
+    assert latest["churned_in_window"].isna().all()
+    assert latest.loc[~latest["is_known_outcome"], "prediction_method"].eq("model").all()
+    assert latest["churn_probability"].between(0, 1).all()
+    assert oot.loc[oot["is_selected_model"], "model_name"].eq(run.selected_model).all()
+    no_labels = run.evaluation[(run.evaluation["status"] == "no_labels_yet") & (run.evaluation["fold"] != "all")]
+    assert len(no_labels) and no_labels["reason"].str.contains("not known yet").all()
+
+
+def test_same_input_and_seed_give_identical_outputs(run, table):
+    # the rows in another order: the pipeline sorts them by (date, id) first, so nothing changes
+    again = run_on(table.sample(frac=1, random_state=3).reset_index(drop=True))
+    assert_frame_equal(run.evaluation, again.evaluation, check_exact=True)
+    assert_frame_equal(run.out_of_time_predictions, again.out_of_time_predictions, check_exact=True)
+    today = table[table["observation_date"] == table["observation_date"].max()]
+    assert_frame_equal(run.predict(today), again.predict(today), check_exact=True)
+    assert run.selected_model == again.selected_model
+
+
+def test_known_outcomes_are_never_trained_on_and_reported_apart(run, table):
+    known = table[table["is_cancel_pending"]]
+    known_keys = set(zip(known["customer_id"], pd.to_datetime(known["observation_date"]), strict=True))
+    for fold in run.folds["fold"]:
+        rows = run.training_rows(fold)
+        assert not known_keys & set(zip(rows["customer_id"], rows["observation_date"], strict=True))
+    oot = run.out_of_time_predictions
+    k = oot[oot["is_known_outcome"]]
+    assert len(k) == 2 * len(known) and k["prediction_method"].eq("known_outcome").all()
+    # they churn in every labelled fold of the synthetic data: their empirical rate is 1 once history has one
+    trained = k[k["observation_date"] >= pd.Timestamp("2024-05-31")]
+    assert trained["churn_probability"].eq(1.0).all()
+    ev = run.evaluation
+    head = ev[(ev["row_group"] == "headline") & (ev["fold"] != "all")]
+    labelled = table[table["churned_in_window"].notna() & ~table["is_cancel_pending"]]
+    assert head[head["model_name"] == "logistic"]["rows"].sum() == len(labelled)
+    assert pooled(run, "logistic", "known_outcome")["rows"] == int(known["churned_in_window"].notna().sum())
+
+
+def test_too_few_dates_and_no_churners_fall_back_with_reasons(table):
+    # the first test dates have no closed label window: not_enough_history, then too few dates
+    run = run_on(table, min_train_dates=3)
+    early = run.folds.set_index("fold")
+    assert early.loc["01", "status"] == "not_enough_history" and "no labelled row" in early.loc["01", "reason"]
+    assert early.loc["04", "status"] == "not_enough_history" and "min_train_dates 3" in early.loc["04", "reason"]
+    oot = run.out_of_time_predictions
+    first = oot[(oot["fold"] == "01") & ~oot["is_known_outcome"]]
+    assert first["prediction_method"].eq("fallback_none").all() and first["churn_probability"].isna().all()
+    fourth = oot[(oot["fold"] == "04") & ~oot["is_known_outcome"]]
+    assert fourth["prediction_method"].eq("fallback_base_rate").all()
+    assert fourth["fallback_reason"].str.contains("min_train_dates 3").all()
+    train_rate = run.training_rows("04")["churned_in_window"].mean()
+    assert fourth["churn_probability"].eq(train_rate).all()
+
+    # nobody ever churns: every fold and the final model fall back, with the reason, never a crash
+    calm = customer_table(churn=False)
+    calm = calm.assign(is_cancel_pending=False, churned_in_window=calm["churned_in_window"] * 0)
+    quiet = run_on(calm)
+    assert set(quiet.folds["status"]) <= {"not_enough_history", "no_churners"}
+    assert (quiet.folds["status"] == "no_churners").sum() >= 5
+    ev = quiet.evaluation
+    assert ev.loc[ev["fold"] == "all", "status"].eq("no_model_folds").all()
+    scored = quiet.predict(calm[calm["observation_date"] == calm["observation_date"].max()])
+    assert scored["prediction_method"].eq("fallback_base_rate").all()
+    assert scored["fallback_reason"].str.startswith("no_churners: no churner among").all()
+    assert scored["churn_probability"].eq(0).all() and scored["driver_1"].isna().all()
+
+    # a caller's fallback scores take the place of the base rate
+    with_rule = run_on(calm.assign(rule_score=0.2), fallback_col="rule_score")
+    oot = with_rule.out_of_time_predictions
+    assert oot["prediction_method"].eq("fallback_scores").all() and oot["churn_probability"].eq(0.2).all()
+
+
+def test_without_a_date_folds_are_stratified(table):
+    one_date = table[table["observation_date"] == table["observation_date"].unique()[3]]
+    run = run_on(one_date.drop(columns="observation_date"), date_col=None, min_train_rows=50,
+                 min_train_churners=5)
+    assert run.fold_scheme.startswith("stratified 5-fold cross-validation on churned_in_window")
+    oot = run.out_of_time_predictions
+    assert "observation_date" not in oot.columns
+    assert len(oot) == 2 * len(one_date) and not oot.duplicated(["customer_id", "model_name"]).any()
+    assert pooled(run, "logistic")["auc"] > 0.75
+    assert run.evaluation["test_date_start"].isna().all()
+    scored = run.predict(one_date)
+    assert scored["training_window_start"].isna().all() and scored["prediction_method"].isin(
+        ["model", "known_outcome"]).all()
+    # the seed deals the rows to the folds: the same seed the same folds, another seed others
+    folds = oot[oot["model_name"] == "logistic"].set_index("customer_id")["fold"]
+    same = run_on(one_date.drop(columns="observation_date"), date_col=None, min_train_rows=50, min_train_churners=5)
+    assert_frame_equal(same.out_of_time_predictions, oot, check_exact=True)
+    other = run_on(one_date.drop(columns="observation_date"), date_col=None, min_train_rows=50, min_train_churners=5,
+                   seed=7).out_of_time_predictions
+    other_folds = other[other["model_name"] == "logistic"].set_index("customer_id")["fold"]
+    assert (other_folds.loc[folds.index] != folds).any()
+
+
+def test_predict_gives_probabilities_drivers_and_the_training_window(run, table):
+    today = table[table["observation_date"] == table["observation_date"].max()]
+    scored = run.predict(today)
+    assert list(scored.columns[:6]) == ["customer_id", "churn_probability", "model_name", "model_version",
+                                        "prediction_method", "fallback_reason"]
+    assert len(scored) == len(today) and scored["model_name"].eq(run.selected_model).all()
+    assert scored["model_version"].str.startswith(run.selected_model + "-").all()
+    model = scored[scored["prediction_method"] == "model"]
+    assert model["driver_1"].notna().all()
+    assert set(model["driver_1_direction"]) <= {"raises risk", "lowers risk"}
+    assert (model["driver_1_effect"].abs() >= model["driver_2_effect"].abs()).all()
+    # usage drives the risk: it is the first driver of most, raising it where usage is above the median
+    usage = today.set_index("customer_id").loc[model["customer_id"], "usage"].to_numpy()
+    by_usage = model["driver_1"].eq("usage").to_numpy()
+    assert by_usage.mean() > 0.6
+    high = usage > np.median(table.loc[table["churned_in_window"].notna(), "usage"])
+    assert (model["driver_1_direction"].to_numpy()[by_usage & high] == "raises risk").all()
+    # the effect is the probability change when usage goes back to its training median
+    known = scored[scored["prediction_method"] == "known_outcome"]
+    assert len(known) and known["driver_1"].eq("is_cancel_pending").all()
+    assert scored["training_window_end"].max() == pd.Timestamp("2024-09-30")  # last date with a closed window
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda f: f.drop(columns="churned_in_window"), "label column 'churned_in_window' is not in the table"),
+    (lambda f: f.assign(churned_in_window=f["churned_in_window"].astype("float") * 2),
+     "label column 'churned_in_window' must be 0, 1 or null"),
+    (lambda f: f.iloc[0:0], "the customer table is empty"),
+    (lambda f: f.assign(observation_date=["2024-13-45"] + list(f["observation_date"].astype(str)[1:])),
+     "date column 'observation_date' has values that are not dates, e.g. '2024-13-45'"),
+    (lambda f: f.assign(observation_date=None), "date column 'observation_date' has"),
+    (lambda f: pd.concat([f, f.iloc[:1]]), "repeat a (customer_id, observation_date) key"),
+    (lambda f: f.assign(last_login=pd.Timestamp("2024-01-01")), "feature column 'last_login' holds dates"),
+    (lambda f: f.assign(is_cancel_pending="maybe"), "known-outcome column 'is_cancel_pending' must be true/false"),
+])
+def test_bad_input_is_one_line_naming_the_column(table, change, says):
+    with pytest.raises(MlError) as e:
+        run_on(change(table))
+    assert says in str(e.value) and "\n" not in str(e.value)
+
+
+def test_bad_roles_and_settings_name_what_is_wrong(table):
+    with pytest.raises(MlError, match="excluded column 'churn_date' is not in the table"):
+        run_on(table, exclude_cols=("churn_date",))
+    with pytest.raises(MlError, match="compare column 'health_score' needs sign"):
+        run_on(table, compare_cols={"health_score": 2})
+    with pytest.raises(MlError, match="models must name"):
+        run_on(table, models=("forest",))
+    with pytest.raises(MlError, match="feature column 'plan_tier' is not in the table"):
+        run_on(table).predict(table.drop(columns="seats").rename(columns={"usage": "plan_tier"}).assign(
+            seats=1)) if False else run_churn_pipeline(table, **ROLES, feature_cols=["usage", "plan_tier"])

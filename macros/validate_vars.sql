@@ -70,6 +70,11 @@ journey_expansion_lookback_days: {kind: days}
 journey_expansion_opportunity_types: {kind: text_list}
 ml_churn_window_days: {kind: days}
 ml_churn_lead_days: {kind: days_from_zero}
+ml_churn_seed: {kind: whole_number}
+ml_churn_fold_step: {kind: count}
+ml_churn_max_folds: {kind: count, nullable: true}
+ml_churn_high_risk_probability: {kind: probability}
+ml_churn_medium_risk_probability: {kind: probability}
     {%- endset -%}
     {{ return(fromyaml(rules_yaml)) }}
 {% endmacro %}
@@ -96,7 +101,7 @@ ml_churn_lead_days: {kind: days_from_zero}
         {%- set stand_ins = {
             'boolean': false, 'date': none, 'text_list': [], 'currency_list': [], 'hours': 0,
             'currency': 'USD', 'schema_prefix': '', 'raw_folder': '.', 'days': 1, 'days_from_zero': 0, 'points': 1,
-            'group_size': 5,
+            'group_size': 5, 'whole_number': 0, 'count': 1, 'probability': 0.5,
         } -%}
         {{ return(rule.allowed[0] if rule.kind == 'choice' else stand_ins[rule.kind]) }}
     {%- endif -%}
@@ -333,6 +338,15 @@ ml_churn_lead_days: {kind: days_from_zero}
     {%- elif kind == 'days_from_zero' -%}
         {%- set ok = value is integer and value is not boolean and value >= 0 -%}
         {%- set allowed = 'a whole number of days, 0 or more' -%}
+    {%- elif kind == 'whole_number' -%}
+        {%- set ok = value is integer and value is not boolean and value >= 0 -%}
+        {%- set allowed = 'a whole number, 0 or more' -%}
+    {%- elif kind == 'count' -%}
+        {%- set ok = (rule.get('nullable') and value is none) or (value is integer and value is not boolean and value >= 1) -%}
+        {%- set allowed = ('null or ' if rule.get('nullable') else '') ~ 'a whole number, 1 or more' -%}
+    {%- elif kind == 'probability' -%}
+        {%- set ok = value is number and value is not boolean and value > 0 and value < 1 -%}
+        {%- set allowed = 'a probability above 0 and below 1, e.g. 0.25' -%}
     {%- elif kind == 'group_size' -%}
         {%- set ok = value is integer and value is not boolean and value >= 5 -%}
         {%- set allowed = 'a whole number of assignments, 5 or more' -%}

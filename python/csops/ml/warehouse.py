@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -134,7 +134,7 @@ def predictions(run: ChurnRun, features: pd.DataFrame, bands: pd.DataFrame, high
     tier[out[KNOWN_OUTCOME].fillna(False).astype(bool).to_numpy()] = "cancelling"
     out["risk_tier"] = tier
     out["arr_at_risk_amount"] = out["arr_amount"] * out["churn_probability"]
-    out["scored_at"] = scored_at or datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    out["scored_at"] = scored_at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     out = out.rename(columns={DATE: "scored_for_date"})
     out["scored_for_date"] = pd.to_datetime(out["scored_for_date"]).dt.date
     for c in ("training_window_start", "training_window_end"):

@@ -277,8 +277,9 @@ def _calibration_split(table: Table, train_idx: np.ndarray, config: ChurnConfig,
 
 
 def train(table: Table, train_idx: np.ndarray, known_idx: np.ndarray, spec: FeatureSpec, config: ChurnConfig,
-          salt: int, what: str) -> TrainedSet:
-    """Train every model on train_idx (or say why not); known_idx: labelled known-outcome history."""
+          salt: int, what: str, models: tuple[str, ...] | None = None) -> TrainedSet:
+    """Train `models` (default: config.models) on train_idx (or say why not); known_idx: labelled
+    known-outcome history."""
     base_rate = float(table.y[train_idx].mean()) if len(train_idx) else None
     if len(known_idx):
         known_rate, known_reason = float(table.y[known_idx].mean()), None
@@ -296,7 +297,8 @@ def train(table: Table, train_idx: np.ndarray, known_idx: np.ndarray, spec: Feat
     X_fit, y_fit = table.X.iloc[fit_idx], table.y[fit_idx]
     X_cal = table.X.iloc[cal_idx] if cal_idx is not None else None
     y_cal = table.y[cal_idx] if cal_idx is not None else None
-    fitted = {name: fit_model(name, spec, config, X_fit, y_fit, X_cal, y_cal, note) for name in config.models}
+    fitted = {name: fit_model(name, spec, config, X_fit, y_fit, X_cal, y_cal, note)
+              for name in (models or config.models)}
     return TrainedSet(train_idx, fit_idx, cal_idx if cal_idx is not None else empty, "ok", "", note, base_rate,
                       known_rate, known_reason, fitted, reference_values(table.X.iloc[train_idx], spec))
 
@@ -569,8 +571,10 @@ class ChurnRun:
         """The models trained on every labelled, not-known-outcome row of the table (built on first use)."""
         if self._final is None:
             t = self._table
-            self._final = train(t, np.flatnonzero(t.labelled & ~t.known), np.flatnonzero(t.labelled & t.known),
-                                self._spec, self.config, salt=0, what="in the table")
+            with threadpool_limits(limits=self.config.n_threads):
+                self._final = train(t, np.flatnonzero(t.labelled & ~t.known), np.flatnonzero(t.labelled & t.known),
+                                    self._spec, self.config, salt=0, what="in the table",
+                                    models=(self.selected_model,))
         return self._final
 
     @property

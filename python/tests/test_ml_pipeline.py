@@ -281,3 +281,16 @@ def test_isotonic_calibration_and_sampled_training_rows(table):
     assert pooled(run, "logistic")["auc"] > 0.75
     uncalibrated = run_on(table, calibration="none", models=("logistic",))
     assert uncalibrated.folds.loc[uncalibrated.folds["status"] == "ok", "calibration"].str.startswith("none").all()
+
+
+def test_a_table_without_any_label_yet_falls_back_instead_of_failing(table):
+    young = table.assign(churned_in_window=pd.array([None] * len(table), dtype="Int64"),
+                         flag=np.where(np.arange(len(table)) % 3 == 0, None, np.arange(len(table)) % 2 == 0))
+    run = run_on(young)
+    assert run.folds["status"].eq("not_enough_history").all()
+    assert run.evaluation.loc[run.evaluation["fold"] == "all", "status"].isin(["no_model_folds"]).all()
+    assert "flag" in run.feature_cols and "flag" not in run.categorical_cols  # True/False/None objects: 0/1
+    scored = run.predict(young.head(20))
+    unknown = scored[scored["prediction_method"] != "known_outcome"]
+    assert unknown["prediction_method"].eq("fallback_none").all() and unknown["churn_probability"].isna().all()
+    assert unknown["fallback_reason"].str.contains("no labelled history").all()

@@ -98,6 +98,12 @@ def _dates(series: pd.Series, name: str) -> np.ndarray:
     return parsed.dt.floor("D").to_numpy(dtype="datetime64[D]")
 
 
+def _object_booleans(s: pd.Series) -> bool:
+    """True/False/None in an object column (a nullable boolean as some readers give it): numeric 0/1."""
+    values = s.dropna()
+    return s.dtype == object and len(values) > 0 and values.map(lambda v: isinstance(v, bool | np.bool_)).all()
+
+
 def feature_spec(frame: pd.DataFrame, columns: list[str]) -> FeatureSpec:
     categorical = set()
     for c in columns:
@@ -105,7 +111,7 @@ def feature_spec(frame: pd.DataFrame, columns: list[str]) -> FeatureSpec:
         if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
             raise MlError(f"feature column {c!r} holds dates; exclude it (exclude_cols) or turn it into a number "
                           "(e.g. days since the observation date)")
-        if s.dtype == bool or str(s.dtype) == "boolean" or pd.api.types.is_numeric_dtype(s):
+        if s.dtype == bool or str(s.dtype) == "boolean" or pd.api.types.is_numeric_dtype(s) or _object_booleans(s):
             continue
         categorical.add(c)
     return FeatureSpec(tuple(columns), frozenset(categorical))
@@ -189,8 +195,6 @@ def load_table(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: st
     table = Table(ids=rows[id_col].to_numpy(), dates=dates[order] if dates is not None else None, y=y[order],
                   known=known[order], X=X, groups=groups, compare=compare,
                   fallback=fallback[order] if fallback is not None else None)
-    if not (table.labelled & ~table.known).any():
-        raise MlError(f"label column {label_col!r} has no known label outside the known-outcome rows: nothing to learn")
     return table, spec, label_col
 
 

@@ -38,7 +38,20 @@ def test_churn_train_prints_the_scheme_metrics_and_choice_and_writes_csvs(tables
     assert {"model_name", "fold", "row_group", "auc", "status", "reason"} <= set(evaluation.columns)
     assert len(predictions) == 2 * len(tables["frame"])  # every row of every test date, both models
     assert predictions["churned_in_window"].isna().any()  # rows whose label is not known yet are there too
-    assert (out / "folds.csv").is_file()
+    assert (out / "folds.csv").is_file() and not (out / "scores.csv").exists()
+
+
+def test_churn_train_scores_the_latest_date_with_drivers(tables, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["churn-train", "--table", str(tables["parquet"]), *ARGS, "--score", "--out", str(out)]) == 0
+    assert "scored 120 rows with " in capsys.readouterr().out
+    scores = pd.read_csv(out / "scores.csv")
+    latest = tables["frame"]["observation_date"].max()
+    assert sorted(scores["customer_id"]) == sorted(tables["frame"].loc[
+        tables["frame"]["observation_date"] == latest, "customer_id"])
+    assert {"churn_probability", "prediction_method", "driver_1", "driver_1_direction", "driver_1_effect",
+            "training_window_end"} <= set(scores.columns)
+    assert scores.loc[scores["prediction_method"] == "model", "driver_1"].notna().all()
 
 
 def test_csv_and_parquet_give_the_same_evaluation(tables, tmp_path, capsys):

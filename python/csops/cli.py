@@ -180,7 +180,7 @@ def _compare_column(text: str) -> tuple[str, int]:
 
 def _churn_train(args: argparse.Namespace) -> int:
     from .ml import ChurnConfig, run_churn_pipeline
-    from .ml.report import format_run, read_table, write_outputs
+    from .ml.report import format_run, read_table, rows_to_score, write_outputs
 
     config = ChurnConfig(horizon_days=args.horizon_days, lead_days=args.lead_days, seed=args.seed,
                          models=tuple(args.models), fold_step=args.fold_step, max_folds=args.max_folds,
@@ -192,8 +192,13 @@ def _churn_train(args: argparse.Namespace) -> int:
                              group_col=args.group, compare_cols=dict(args.compare or ()),
                              fallback_col=args.fallback, config=config)
     print(format_run(run))
+    scores = None
+    if args.score:
+        scores = run.predict(rows_to_score(run, frame))
+        methods = ", ".join(f"{m} {n}" for m, n in scores["prediction_method"].value_counts().sort_index().items())
+        print(f"scored {len(scores):,} rows with {run.model_version} ({methods})")
     if args.out:
-        files = write_outputs(run, Path(args.out))
+        files = write_outputs(run, Path(args.out), scores)
         print("wrote " + ", ".join(str(f) for f in files))
     return 0
 
@@ -365,8 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "(scored, never trained on). Folds with too little history fall back (base rate or --fallback) "
                     "and say why. Prints the fold scheme, pooled metrics per model and row group, and the selected "
                     "model; with --out, writes evaluation.csv, predictions.csv (the out-of-time predictions of "
-                    "every test date, also those whose labels are unknown) and folds.csv. Bad input exits 2 with "
-                    "one line naming the column.",
+                    "every test date, also those whose labels are unknown) and folds.csv; with --score also "
+                    "scores.csv (today's probabilities with their drivers). Bad input exits 2 with one line "
+                    "naming the column.",
     )
     ct.add_argument("--table", required=True, metavar="FILE", help="the customer table: .parquet, .pq, a folder "
                     "of Parquet files, or .csv")
@@ -401,8 +407,12 @@ def build_parser() -> argparse.ArgumentParser:
     ct.add_argument("--min-train-dates", type=int, default=2, metavar="N",
                     help="fewer training dates: the fold falls back (default 2)")
     ct.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    ct.add_argument("--score", action="store_true",
+                    help="also refit the selected model on every labelled row and score the latest date's rows "
+                         "(every row without --date): probability, method and top three drivers, to scores.csv")
     ct.add_argument("--out", metavar="DIR", default=None,
-                    help="folder for evaluation.csv, predictions.csv and folds.csv (default: print only)")
+                    help="folder for evaluation.csv, predictions.csv, folds.csv (and scores.csv with --score; "
+                         "default: print only)")
     ct.set_defaults(func=_churn_train)
 
     q = sub.add_parser(

@@ -11,7 +11,7 @@ import pytest
 from ml_synthetic import customer_table
 from pandas.testing import assert_frame_equal
 
-from csops.ml import ChurnConfig, MlError, run_churn_pipeline
+from csops.ml import ML_CHURN_FEATURES_ROLES, ChurnConfig, MlError, run_churn_pipeline
 from csops.ml.metrics import auc
 
 pytestmark = pytest.mark.unit
@@ -249,5 +249,48 @@ def test_bad_roles_and_settings_name_what_is_wrong(table):
     with pytest.raises(MlError, match="models must name"):
         run_on(table, models=("forest",))
     with pytest.raises(MlError, match="feature column 'plan_tier' is not in the table"):
-        run_on(table).predict(table.drop(columns="seats").rename(columns={"usage": "plan_tier"}).assign(
-            seats=1)) if False else run_churn_pipeline(table, **ROLES, feature_cols=["usage", "plan_tier"])
+        run_churn_pipeline(table, **ROLES, feature_cols=["usage", "plan_tier"])
+    with pytest.raises(MlError, match="feature column 'usage' is not in the table"):
+        run_on(table, models=("logistic",)).predict(table.drop(columns="usage"))
+
+
+def test_the_warehouse_table_roles_keep_keys_and_outcomes_out_of_the_features(table):
+    # shaped like marts.ml_churn_features: churn_date and is_label_known know the future
+    dates = pd.to_datetime(table["observation_date"])
+    shaped = table.drop(columns=["noise"]).assign(
+        observation_date=dates,
+        is_latest_observation=dates == dates.max(),
+        is_label_known=table["churned_in_window"].notna(),
+        churn_date=(dates + pd.Timedelta(days=30)).where(table["churned_in_window"].fillna(0).eq(1)),
+        arr_amount=table["mrr_amount"] * 12)
+    run = run_churn_pipeline(shaped, **ML_CHURN_FEATURES_ROLES, config=ChurnConfig(**FAST))
+    assert sorted(run.feature_cols) == ["seats", "segment", "usage"]
+    assert run.categorical_cols == ["segment"]
+    assert set(run.evaluation["compare_name"]) == {"health_score"}
+    with pytest.raises(MlError, match="feature column 'churn_date' holds dates"):
+        run_churn_pipeline(shaped, **{**ML_CHURN_FEATURES_ROLES, "exclude_cols": ()}, config=ChurnConfig(**FAST))
+
+
+def test_isotonic_calibration_and_sampled_training_rows(table):
+    run = run_on(table, calibration="isotonic", max_train_rows=300, models=("logistic",))
+    calibrated = run.folds[run.folds["calibration"].str.startswith("isotonic")]
+    assert len(calibrated) >= 2
+    for fold in calibrated["fold"]:
+        roles = run.training_rows(fold)["role"].value_counts()
+        assert roles["fit"] <= 300 and roles.get("unused", 0) > 0  # the fit rows were sampled
+    assert pooled(run, "logistic")["auc"] > 0.75
+    uncalibrated = run_on(table, calibration="none", models=("logistic",))
+    assert uncalibrated.folds.loc[uncalibrated.folds["status"] == "ok", "calibration"].str.startswith("none").all()
+
+
+def test_a_table_without_any_label_yet_falls_back_instead_of_failing(table):
+    young = table.assign(churned_in_window=pd.array([None] * len(table), dtype="Int64"),
+                         flag=np.where(np.arange(len(table)) % 3 == 0, None, np.arange(len(table)) % 2 == 0))
+    run = run_on(young)
+    assert run.folds["status"].eq("not_enough_history").all()
+    assert run.evaluation.loc[run.evaluation["fold"] == "all", "status"].isin(["no_model_folds"]).all()
+    assert "flag" in run.feature_cols and "flag" not in run.categorical_cols  # True/False/None objects: 0/1
+    scored = run.predict(young.head(20))
+    unknown = scored[scored["prediction_method"] != "known_outcome"]
+    assert unknown["prediction_method"].eq("fallback_none").all() and unknown["churn_probability"].isna().all()
+    assert unknown["fallback_reason"].str.contains("no labelled history").all()

@@ -7,6 +7,8 @@
                              compare_cols={"health_score": -1}, config=ChurnConfig(horizon_days=90))
     run.evaluation; run.out_of_time_predictions; run.selected_model; run.predict(today_rows)
 
+On the warehouse's marts.ml_churn_features: run_churn_pipeline(frame, **ML_CHURN_FEATURES_ROLES, config=...).
+
 The CLI: `csops churn-train --table FILE --id COL --label COL [--date COL] ...` (csops churn-train --help).
 
 Input. One row per customer (and observation date, when there is a date column). The label is 0/1 (or
@@ -91,7 +93,7 @@ typical customer"; effects of features that interact need not add up to the prob
 rows get the known-outcome column as driver 1 (its rate minus the base rate); fallback rows no drivers.
 """
 
-from .config import ChurnConfig, MlError
+from .config import ML_CHURN_FEATURES_ROLES, ChurnConfig, MlError
 from .pipeline import ChurnRun, run_churn_pipeline
 
-__all__ = ["ChurnConfig", "ChurnRun", "MlError", "run_churn_pipeline"]
+__all__ = ["ML_CHURN_FEATURES_ROLES", "ChurnConfig", "ChurnRun", "MlError", "run_churn_pipeline"]

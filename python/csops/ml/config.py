@@ -77,3 +77,18 @@ class ChurnConfig:
             raise MlError(f"n_threads must be at least 1 or None (got {self.n_threads})")
         if not 0 <= self.known_outcome_default_rate <= 1:
             raise MlError(f"known_outcome_default_rate must be a probability (got {self.known_outcome_default_rate})")
+
+
+# The roles of the warehouse's marts ml_churn_features columns (models/marts/churn/), for
+# run_churn_pipeline(frame, **ML_CHURN_FEATURES_ROLES, config=...): every other column is a feature.
+ML_CHURN_FEATURES_ROLES = {
+    "id_col": "customer_id",
+    "label_col": "churned_in_window",
+    "date_col": "observation_date",
+    # keys and outcomes, never features: churn_date and is_label_known know the future; the amounts are
+    # what is at risk, not why
+    "exclude_cols": ("is_latest_observation", "churn_date", "is_label_known", "mrr_amount", "arr_amount"),
+    "known_outcome_col": "is_cancel_pending",
+    "group_col": "plan_group",
+    "compare_cols": {"health_score": -1},
+}

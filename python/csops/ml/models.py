@@ -45,8 +45,11 @@ def prepare_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
             text = s.astype(object).where(s.notna(), MISSING_CATEGORY)
             out[c] = text.map(str).to_numpy(dtype=object)
         else:
-            out[c] = pd.to_numeric(s.astype("Float64") if s.dtype == bool or str(s.dtype) == "boolean" else s,
-                                   errors="coerce").astype("float64").to_numpy()
+            if s.dtype == object:  # True/False/None (see pipeline._object_booleans), or numbers as objects
+                s = s.map(lambda v: float(v) if isinstance(v, bool | np.bool_) else v)
+            elif s.dtype == bool or str(s.dtype) == "boolean":
+                s = s.astype("Float64")
+            out[c] = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
     return pd.DataFrame(out, index=frame.index, columns=list(spec.columns))
 
 

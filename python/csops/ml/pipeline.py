@@ -98,6 +98,12 @@ def _dates(series: pd.Series, name: str) -> np.ndarray:
     return parsed.dt.floor("D").to_numpy(dtype="datetime64[D]")
 
 
+def _object_booleans(s: pd.Series) -> bool:
+    """True/False/None in an object column (a nullable boolean as some readers give it): numeric 0/1."""
+    values = s.dropna()
+    return s.dtype == object and len(values) > 0 and values.map(lambda v: isinstance(v, bool | np.bool_)).all()
+
+
 def feature_spec(frame: pd.DataFrame, columns: list[str]) -> FeatureSpec:
     categorical = set()
     for c in columns:
@@ -105,7 +111,7 @@ def feature_spec(frame: pd.DataFrame, columns: list[str]) -> FeatureSpec:
         if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
             raise MlError(f"feature column {c!r} holds dates; exclude it (exclude_cols) or turn it into a number "
                           "(e.g. days since the observation date)")
-        if s.dtype == bool or str(s.dtype) == "boolean" or pd.api.types.is_numeric_dtype(s):
+        if s.dtype == bool or str(s.dtype) == "boolean" or pd.api.types.is_numeric_dtype(s) or _object_booleans(s):
             continue
         categorical.add(c)
     return FeatureSpec(tuple(columns), frozenset(categorical))
@@ -189,8 +195,6 @@ def load_table(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: st
     table = Table(ids=rows[id_col].to_numpy(), dates=dates[order] if dates is not None else None, y=y[order],
                   known=known[order], X=X, groups=groups, compare=compare,
                   fallback=fallback[order] if fallback is not None else None)
-    if not (table.labelled & ~table.known).any():
-        raise MlError(f"label column {label_col!r} has no known label outside the known-outcome rows: nothing to learn")
     return table, spec, label_col
 
 
@@ -277,8 +281,9 @@ def _calibration_split(table: Table, train_idx: np.ndarray, config: ChurnConfig,
 
 
 def train(table: Table, train_idx: np.ndarray, known_idx: np.ndarray, spec: FeatureSpec, config: ChurnConfig,
-          salt: int, what: str) -> TrainedSet:
-    """Train every model on train_idx (or say why not); known_idx: labelled known-outcome history."""
+          salt: int, what: str, models: tuple[str, ...] | None = None) -> TrainedSet:
+    """Train `models` (default: config.models) on train_idx (or say why not); known_idx: labelled
+    known-outcome history."""
     base_rate = float(table.y[train_idx].mean()) if len(train_idx) else None
     if len(known_idx):
         known_rate, known_reason = float(table.y[known_idx].mean()), None
@@ -296,7 +301,8 @@ def train(table: Table, train_idx: np.ndarray, known_idx: np.ndarray, spec: Feat
     X_fit, y_fit = table.X.iloc[fit_idx], table.y[fit_idx]
     X_cal = table.X.iloc[cal_idx] if cal_idx is not None else None
     y_cal = table.y[cal_idx] if cal_idx is not None else None
-    fitted = {name: fit_model(name, spec, config, X_fit, y_fit, X_cal, y_cal, note) for name in config.models}
+    fitted = {name: fit_model(name, spec, config, X_fit, y_fit, X_cal, y_cal, note)
+              for name in (models or config.models)}
     return TrainedSet(train_idx, fit_idx, cal_idx if cal_idx is not None else empty, "ok", "", note, base_rate,
                       known_rate, known_reason, fitted, reference_values(table.X.iloc[train_idx], spec))
 
@@ -569,8 +575,10 @@ class ChurnRun:
         """The models trained on every labelled, not-known-outcome row of the table (built on first use)."""
         if self._final is None:
             t = self._table
-            self._final = train(t, np.flatnonzero(t.labelled & ~t.known), np.flatnonzero(t.labelled & t.known),
-                                self._spec, self.config, salt=0, what="in the table")
+            with threadpool_limits(limits=self.config.n_threads):
+                self._final = train(t, np.flatnonzero(t.labelled & ~t.known), np.flatnonzero(t.labelled & t.known),
+                                    self._spec, self.config, salt=0, what="in the table",
+                                    models=(self.selected_model,))
         return self._final
 
     @property

@@ -61,16 +61,27 @@ def format_run(run: ChurnRun) -> str:
     return "\n".join(lines)
 
 
-def write_outputs(run: ChurnRun, out: Path) -> list[Path]:
-    """evaluation.csv, predictions.csv (out-of-time) and folds.csv in `out` (created)."""
+def rows_to_score(run: ChurnRun, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows `--score` scores: those of the latest date with a date column, else every row."""
+    if not run.date_col:
+        return frame
+    dates = pd.to_datetime(frame[run.date_col], format="mixed")
+    return frame[dates == dates.max()]
+
+
+def write_outputs(run: ChurnRun, out: Path, scores: pd.DataFrame | None = None) -> list[Path]:
+    """evaluation.csv, predictions.csv (out-of-time), folds.csv and, when given, scores.csv in `out` (created)."""
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise MlError(f"cannot create the output folder {out}: {e.strerror}") from e
     files = []
-    for name, frame in (("evaluation.csv", run.evaluation), ("predictions.csv", run.out_of_time_predictions),
-                        ("folds.csv", run.folds)):
+    outputs = [("evaluation.csv", run.evaluation), ("predictions.csv", run.out_of_time_predictions),
+               ("folds.csv", run.folds)]
+    if scores is not None:
+        outputs.append(("scores.csv", scores))
+    for name, frame in outputs:
         path = out / name
         frame.to_csv(path, index=False)
         files.append(path)

@@ -68,7 +68,7 @@ def reference_values(X: pd.DataFrame, spec: FeatureSpec) -> dict:
     return ref
 
 
-def _logistic(spec: FeatureSpec, config: ChurnConfig) -> Pipeline:
+def _logistic(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame) -> Pipeline:
     parts = []
     if spec.numeric_columns:
         parts.append(("num", Pipeline([
@@ -84,15 +84,18 @@ def _logistic(spec: FeatureSpec, config: ChurnConfig) -> Pipeline:
     ])
 
 
-def _gradient_boosting(spec: FeatureSpec, config: ChurnConfig) -> Pipeline:
+def _gradient_boosting(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame) -> Pipeline:
     parts = []
     if spec.categorical_columns:
         parts.append(("cat", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
                                             max_categories=config.max_categories), spec.categorical_columns))
-    if spec.numeric_columns:
-        parts.append(("num", "passthrough", spec.numeric_columns))
+    # a number with fewer than two distinct values in the fit rows (a system switched off, a measure
+    # not collected yet) cannot split a tree, and the binning refuses it: left out of this fit
+    numeric = [c for c in spec.numeric_columns if X_fit[c].nunique(dropna=True) >= 2]
+    if numeric:
+        parts.append(("num", "passthrough", numeric))
     n_cat = len(spec.categorical_columns)
-    mask = [True] * n_cat + [False] * len(spec.numeric_columns)
+    mask = [True] * n_cat + [False] * len(numeric)
     return Pipeline([
         ("prepare", ColumnTransformer(parts)),
         ("model", HistGradientBoostingClassifier(
@@ -150,7 +153,7 @@ class FittedModel:
 def fit_model(name: str, spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame, y_fit: np.ndarray,
               X_cal: pd.DataFrame | None, y_cal: np.ndarray | None, calibration_note: str) -> FittedModel:
     """Fit `name` on the fit rows, then its calibrator on the calibration rows (none when X_cal is None)."""
-    estimator = BUILDERS[name](spec, config).fit(X_fit, y_fit.astype(int))
+    estimator = BUILDERS[name](spec, config, X_fit).fit(X_fit, y_fit.astype(int))
     if X_cal is None or config.calibration == "none":
         return FittedModel(name, estimator, None, calibration_note)
     raw = estimator.predict_proba(X_cal)[:, 1]

@@ -38,13 +38,14 @@ Models (both deterministic for a seed).
 - `gradient_boosting`: sklearn HistGradientBoostingClassifier with native categorical support (ordinal
   codes, unknown -> missing), gb_max_iter iterations, no early stopping, random_state = seed.
 - Calibration (`calibration`: sigmoid (default, Platt scaling on the raw logit), isotonic or none),
-  without leakage: the calibration rows are the latest `calibration_share` of the training dates, and
-  the model is fit only on training rows whose label window closes on or before the first calibration
-  date - the folds' own gap rule, so the calibrator judges the model out of time as the test will.
-  Without a date, a stratified `calibration_share` of the training rows. When the fit rows would be
-  below the minimum history or the calibration rows hold fewer than min_calibration_churners churners,
-  the model is fit on all training rows and left uncalibrated; the `calibration` column says so.
-  Sigmoid is the default because isotonic needs many churners and can output 0 or 1.
+  cross-fitted, without leakage: the training rows' customers are dealt (seeded) to calibration_folds
+  groups; each group is scored by a model fit on the other groups, the calibrator is fit on those
+  out-of-fold probabilities, and the model itself on every training row. The calibrator sees only
+  training rows, whose label windows closed by the test date. (A time holdout - the latest training
+  dates - had to drop every fit row whose window reached into them: half the rows on two years of data,
+  and a weaker model.) When a group or the rest has too little history or one class, the model is left
+  uncalibrated; the `calibration` column says so. Sigmoid is the default because isotonic needs many
+  churners and can output 0 or 1.
 - Selection (run.selected_model, run.selection_rule): the lowest pooled out-of-time log loss on the
   headline rows over the folds that trained a model (all models share those folds); ties go to the
   first of config.models. Log loss rewards both ranking and calibration, which the ARR-at-risk sums need.

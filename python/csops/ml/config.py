@@ -32,7 +32,7 @@ class ChurnConfig:
     n_splits: int = 5  # stratified folds when there is no date column
     # probability calibration on the latest training dates (time) or a stratified share (no date)
     calibration: str = "sigmoid"
-    calibration_share: float = 0.25  # share of the training dates (or rows without a date) held out to calibrate
+    calibration_folds: int = 2  # customer groups of the cross-fitted calibration (see pipeline._calibration_groups)
     min_calibration_churners: int = 5  # fewer churners in the calibration rows: the model stays uncalibrated
     max_train_rows: int | None = None  # sample (seeded) at most this many training rows per fit (None: all)
     logistic_c: float = 1.0  # inverse L2 regularisation strength of the logistic regression
@@ -67,8 +67,8 @@ class ChurnConfig:
             raise MlError(f"max_folds must be at least 1 or None (got {self.max_folds})")
         if self.n_splits < 2:
             raise MlError(f"n_splits must be at least 2 (got {self.n_splits})")
-        if not 0 < self.calibration_share < 1:
-            raise MlError(f"calibration_share must be between 0 and 1 (got {self.calibration_share})")
+        if self.calibration_folds < 2:
+            raise MlError(f"calibration_folds must be at least 2 (got {self.calibration_folds})")
         if min(self.min_train_rows, self.min_train_churners, self.min_train_dates) < 1:
             raise MlError("min_train_rows, min_train_churners and min_train_dates must be at least 1")
         if self.max_train_rows is not None and self.max_train_rows < self.min_train_rows:

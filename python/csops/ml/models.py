@@ -151,10 +151,16 @@ class FittedModel:
 
 
 def fit_model(name: str, spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame, y_fit: np.ndarray,
-              X_cal: pd.DataFrame | None, y_cal: np.ndarray | None, calibration_note: str) -> FittedModel:
-    """Fit `name` on the fit rows, then its calibrator on the calibration rows (none when X_cal is None)."""
-    estimator = BUILDERS[name](spec, config, X_fit).fit(X_fit, y_fit.astype(int))
-    if X_cal is None or config.calibration == "none":
+              groups: np.ndarray | None, calibration_note: str) -> FittedModel:
+    """Fit `name` on the fit rows; with cross-fitting groups, also its calibrator on the out-of-fold raw
+    probabilities of each group (a model fit on the other groups), none when groups is None."""
+    y = y_fit.astype(int)
+    estimator = BUILDERS[name](spec, config, X_fit).fit(X_fit, y)
+    if groups is None or config.calibration == "none":
         return FittedModel(name, estimator, None, calibration_note)
-    raw = estimator.predict_proba(X_cal)[:, 1]
-    return FittedModel(name, estimator, Calibrator.fit(config.calibration, raw, y_cal.astype(int)), calibration_note)
+    raw = np.empty(len(y))
+    for g in np.unique(groups):
+        inside = groups == g
+        part = BUILDERS[name](spec, config, X_fit[~inside]).fit(X_fit[~inside], y[~inside])
+        raw[inside] = part.predict_proba(X_fit[inside])[:, 1]
+    return FittedModel(name, estimator, Calibrator.fit(config.calibration, raw, y), calibration_note)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from . import metrics
@@ -245,39 +245,34 @@ def _sample(idx: np.ndarray, config: ChurnConfig, salt: int) -> np.ndarray:
     return np.sort(rng.choice(idx, size=config.max_train_rows, replace=False))
 
 
-def _calibration_split(table: Table, train_idx: np.ndarray, config: ChurnConfig,
-                       salt: int) -> tuple[np.ndarray, np.ndarray | None, str]:
-    """(fit rows, calibration rows or None, description). Time: the latest calibration_share of the
-    training dates calibrate, and the fit rows are those whose label window closes on or before the
-    first calibration date (the folds' own gap rule). No date: a stratified calibration_share of rows."""
+def _calibration_groups(table: Table, fit_idx: np.ndarray, config: ChurnConfig,
+                        salt: int) -> tuple[np.ndarray | None, str]:
+    """(cross-fitting group of every fit row, or None; description). The fit rows' customers are dealt
+    (seeded) to calibration_folds groups; each group's raw probabilities come from a model fit on the
+    other groups, and the calibrator is fit on those out-of-fold probabilities, while the model itself
+    is fit on every row. The calibrator sees only training rows (their label windows closed by the test
+    date), so the gap rule holds; grouping by customer keeps one customer's months on one side. (A
+    time holdout - calibrating on the latest training dates - had to drop every fit row whose window
+    reached into them: half the training rows on two years of data, and a weaker model.)"""
     if config.calibration == "none":
-        return train_idx, None, "none: calibration switched off"
-    y = table.y
-    if table.dates is not None:
-        dates = table.dates[train_idx]
-        unique = np.unique(dates)
-        n_cal = max(1, int(round(config.calibration_share * len(unique))))
-        cal_start = unique[-n_cal]
-        cal_idx = train_idx[dates >= cal_start]
-        closes = dates + np.timedelta64(config.lead_days + config.horizon_days, "D")
-        fit_idx = train_idx[closes <= cal_start]
-        where = f"{n_cal} latest training date(s) from {str(cal_start)}"
-    else:
-        labels = y[train_idx].astype(int)
-        if min(labels.sum(), len(labels) - labels.sum()) < 2:
-            return train_idx, None, "none: too few rows of one class to hold out calibration rows"
-        fit_idx, cal_idx = train_test_split(train_idx, test_size=config.calibration_share, stratify=labels,
-                                            random_state=config.seed + salt)
-        fit_idx, cal_idx = np.sort(fit_idx), np.sort(cal_idx)
-        where = f"a stratified {config.calibration_share:.0%} of the training rows"
-    problem = _history_problem(table, fit_idx, config, table.dates is not None)
-    cal_churners = int(y[cal_idx].sum())
-    if problem is not None:
-        return train_idx, None, f"none: fitting before the calibration rows ({where}) leaves too little: {problem[1]}"
-    if cal_churners < config.min_calibration_churners or cal_churners == len(cal_idx):
-        return train_idx, None, (f"none: {cal_churners} churners among {len(cal_idx)} calibration rows ({where}); "
-                                 f"min_calibration_churners {config.min_calibration_churners}")
-    return fit_idx, cal_idx, f"{config.calibration} on {len(cal_idx)} rows ({where}), fit on {len(fit_idx)} rows"
+        return None, "none: calibration switched off"
+    y = table.y[fit_idx]
+    ids, inverse = np.unique(table.ids[fit_idx].astype(str), return_inverse=True)
+    rng = np.random.default_rng([config.seed, salt, 1])
+    groups = (rng.permutation(len(ids)) % config.calibration_folds)[inverse]
+    for g in range(config.calibration_folds):
+        outside = fit_idx[groups != g]
+        problem = _history_problem(table, outside, config, table.dates is not None)
+        churners = int(y[groups == g].sum())
+        if problem is not None or churners < 1 or churners == int((groups == g).sum()):
+            why = problem[1] if problem is not None else f"{churners} churners among {(groups == g).sum()} rows"
+            return None, (f"none: cross-fitting on {config.calibration_folds} customer groups leaves too little "
+                          f"({why})")
+    if int(y.sum()) < config.min_calibration_churners:
+        return None, (f"none: {int(y.sum())} churners among {len(fit_idx)} training rows; "
+                      f"min_calibration_churners {config.min_calibration_churners}")
+    return groups, (f"{config.calibration} on out-of-fold probabilities of {config.calibration_folds} customer "
+                    f"groups ({len(fit_idx)} rows), model fit on all of them")
 
 
 def train(table: Table, train_idx: np.ndarray, known_idx: np.ndarray, spec: FeatureSpec, config: ChurnConfig,
@@ -296,12 +291,11 @@ def train(table: Table, train_idx: np.ndarray, known_idx: np.ndarray, spec: Feat
     if problem is not None:
         return TrainedSet(train_idx, empty, empty, problem[0], problem[1], "none: no model trained", base_rate,
                           known_rate, known_reason)
-    fit_idx, cal_idx, note = _calibration_split(table, train_idx, config, salt)
-    fit_idx = _sample(fit_idx, config, salt)
+    fit_idx = _sample(train_idx, config, salt)
+    groups, note = _calibration_groups(table, fit_idx, config, salt)
     X_fit, y_fit = table.X.iloc[fit_idx], table.y[fit_idx]
-    X_cal = table.X.iloc[cal_idx] if cal_idx is not None else None
-    y_cal = table.y[cal_idx] if cal_idx is not None else None
-    fitted = {name: fit_model(name, spec, config, X_fit, y_fit, X_cal, y_cal, note)
+    cal_idx = fit_idx if groups is not None else None
+    fitted = {name: fit_model(name, spec, config, X_fit, y_fit, groups, note)
               for name in (models or config.models)}
     return TrainedSet(train_idx, fit_idx, cal_idx if cal_idx is not None else empty, "ok", "", note, base_rate,
                       known_rate, known_reason, fitted, reference_values(table.X.iloc[train_idx], spec))
@@ -563,7 +557,6 @@ class ChurnRun:
         idx = trained.train_idx
         role = np.full(len(idx), "unused", dtype=object)
         role[np.isin(idx, trained.fit_idx)] = "fit"
-        role[np.isin(idx, trained.cal_idx)] = "calibration"
         out = {self.id_col: self._table.ids[idx]}
         if self.date_col:
             out[self.date_col] = pd.to_datetime(self._table.dates[idx])

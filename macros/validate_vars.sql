@@ -73,6 +73,8 @@ ml_churn_lead_days: {kind: days_from_zero}
 ml_churn_seed: {kind: whole_number}
 ml_churn_fold_step: {kind: count}
 ml_churn_max_folds: {kind: count, nullable: true}
+ml_churn_min_train_months: {kind: count}
+ml_churn_split_by: {kind: column_name, nullable: true}
 ml_churn_high_risk_probability: {kind: probability}
 ml_churn_medium_risk_probability: {kind: probability}
     {%- endset -%}
@@ -101,7 +103,7 @@ ml_churn_medium_risk_probability: {kind: probability}
         {%- set stand_ins = {
             'boolean': false, 'date': none, 'text_list': [], 'currency_list': [], 'hours': 0,
             'currency': 'USD', 'schema_prefix': '', 'raw_folder': '.', 'days': 1, 'days_from_zero': 0, 'points': 1,
-            'group_size': 5, 'whole_number': 0, 'count': 1, 'probability': 0.5,
+            'group_size': 5, 'whole_number': 0, 'count': 1, 'probability': 0.5, 'column_name': none,
         } -%}
         {{ return(rule.allowed[0] if rule.kind == 'choice' else stand_ins[rule.kind]) }}
     {%- endif -%}
@@ -344,6 +346,9 @@ ml_churn_medium_risk_probability: {kind: probability}
     {%- elif kind == 'count' -%}
         {%- set ok = (rule.get('nullable') and value is none) or (value is integer and value is not boolean and value >= 1) -%}
         {%- set allowed = ('null or ' if rule.get('nullable') else '') ~ 'a whole number, 1 or more' -%}
+    {%- elif kind == 'column_name' -%}
+        {%- set ok = (rule.get('nullable') and value is none) or (value is string and re.fullmatch('[a-z_][a-z0-9_]*', value)) -%}
+        {%- set allowed = ('null or ' if rule.get('nullable') else '') ~ 'a lower-case column name, e.g. billing_interval_months' -%}
     {%- elif kind == 'probability' -%}
         {%- set ok = value is number and value is not boolean and value > 0 and value < 1 -%}
         {%- set allowed = 'a probability above 0 and below 1, e.g. 0.25' -%}

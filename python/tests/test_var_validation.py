@@ -47,7 +47,7 @@ def test_every_var_of_the_project_has_a_rule_and_every_rule_a_var():
     for name, rule in rules.items():
         assert rule["kind"] in {"choice", "boolean", "date", "text_list", "currency_list", "hours", "currency",
                                 "schema_prefix", "raw_folder", "days", "days_from_zero", "points",
-                                "group_size", "whole_number", "count", "probability"}, name
+                                "group_size", "whole_number", "count", "probability", "column_name"}, name
         assert (rule["kind"] == "choice") == ("allowed" in rule), name
 
 

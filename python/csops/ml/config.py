@@ -44,6 +44,10 @@ class ChurnConfig:
     max_categories: int = 50  # categories kept per categorical feature (the rarest are grouped)
     # threads per fit (OpenMP / BLAS); None: the library default (every core). One is the fastest on
     # shared or small machines (no thread spin-waiting) and leaves the other cores to the rest
+    # one model per value of this feature (csops.ml.models.SplitModel), for values with at least
+    # min_split_churners churners and non-churners in a fit; None: one model for every row
+    split_by: str | None = None
+    min_split_churners: int = 20
     n_threads: int | None = 1
     known_outcome_default_rate: float = 1.0  # known-outcome rows' probability before any of them has a label
 

@@ -106,7 +106,60 @@ def _gradient_boosting(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFra
     ])
 
 
-BUILDERS = {"logistic": _logistic, "gradient_boosting": _gradient_boosting}
+class SplitModel:
+    """One model per value of a feature (config.split_by), for populations that churn by different
+    rules - e.g. monthly plans (any month) and annual ones (only at a term end): a single model spends
+    its few churners on telling them apart. A value with at least config.min_split_churners churners
+    (and as many non-churners) in the fit rows gets its own model; rows of any other value, or of a
+    value never seen in training, are scored by one model fit on every row (fit only when needed)."""
+
+    def __init__(self, build, column: str, min_churners: int):
+        self.build, self.column, self.min_churners = build, column, min_churners
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> SplitModel:
+        key = X[self.column].astype(str).to_numpy()
+        self.parts_, self.rows_ = {}, {}
+        for value in np.unique(key):
+            rows = key == value
+            churners = int(y[rows].sum())
+            if min(churners, int(rows.sum()) - churners) >= self.min_churners:
+                self.parts_[value] = self.build(X[rows]).fit(X[rows], y[rows])
+                self.rows_[value] = int(rows.sum())
+        covered = np.isin(key, list(self.parts_))
+        self.pooled_ = self.build(X).fit(X, y) if not covered.all() or not self.parts_ else None
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        key = X[self.column].astype(str).to_numpy()
+        out = np.zeros((len(X), 2))
+        rest = np.ones(len(X), bool)
+        for value, part in self.parts_.items():
+            rows = key == value
+            if rows.any():
+                out[rows] = part.predict_proba(X[rows])
+                rest &= ~rows
+        if rest.any():
+            # a value without a model of its own: the pooled model, or (all values had one in training)
+            # the model of the value with the most rows
+            fallback = self.pooled_ if self.pooled_ is not None else self.parts_[
+                max(self.rows_, key=self.rows_.get)]
+            out[rest] = fallback.predict_proba(X[rest])
+        return out
+
+
+_BASE_BUILDERS = {"logistic": _logistic, "gradient_boosting": _gradient_boosting}
+
+
+def _builder(name: str):
+    def build(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame):
+        if config.split_by is None:
+            return _BASE_BUILDERS[name](spec, config, X_fit)
+        return SplitModel(lambda X: _BASE_BUILDERS[name](spec, config, X), config.split_by,
+                          config.min_split_churners)
+    return build
+
+
+BUILDERS = {name: _builder(name) for name in _BASE_BUILDERS}
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -137,16 +190,26 @@ class Calibrator:
 
 @dataclass
 class FittedModel:
-    """One trained model: the estimator, its calibrator (None: uncalibrated, `calibration` says why)."""
+    """One trained model: the estimator, its calibrator (None: uncalibrated, `calibration` says why).
+    With config.split_by, one calibrator per value of that feature (`by_value`) where the value has
+    churners and non-churners among the calibration rows, the overall one for the other values."""
 
     name: str
     estimator: Pipeline
     calibrator: Calibrator | None
     calibration: str  # 'sigmoid on N rows of D dates' / 'none: <why>'
+    split_by: str | None = None
+    by_value: dict = field(default_factory=dict)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         raw = self.estimator.predict_proba(X)[:, 1]
         p = self.calibrator.apply(raw) if self.calibrator is not None else raw
+        if self.by_value:
+            key = X[self.split_by].astype(str).to_numpy()
+            for value, calibrator in self.by_value.items():
+                rows = key == value
+                if rows.any():
+                    p[rows] = calibrator.apply(raw[rows])
         return np.clip(p, PROB_CLIP, 1 - PROB_CLIP)
 
 
@@ -163,4 +226,15 @@ def fit_model(name: str, spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataF
         inside = groups == g
         part = BUILDERS[name](spec, config, X_fit[~inside]).fit(X_fit[~inside], y[~inside])
         raw[inside] = part.predict_proba(X_fit[inside])[:, 1]
-    return FittedModel(name, estimator, Calibrator.fit(config.calibration, raw, y), calibration_note)
+    by_value = {}
+    if config.split_by is not None:
+        # the split's populations differ (e.g. 8% vs 1.5% churn): one calibrator each keeps their
+        # probabilities comparable across folds
+        key = X_fit[config.split_by].astype(str).to_numpy()
+        for value in np.unique(key):
+            rows = key == value
+            churners = int(y[rows].sum())
+            if min(churners, int(rows.sum()) - churners) >= config.min_calibration_churners:
+                by_value[value] = Calibrator.fit(config.calibration, raw[rows], y[rows])
+    return FittedModel(name, estimator, Calibrator.fit(config.calibration, raw, y), calibration_note,
+                       config.split_by, by_value)

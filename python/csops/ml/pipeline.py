@@ -676,6 +676,8 @@ def _run(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: str | No
         frame, id_col=id_col, label_col=label_col, date_col=date_col, feature_cols=feature_cols,
         exclude_cols=exclude_cols, known_outcome_col=known_outcome_col, group_col=group_col,
         compare_cols=compare_cols, fallback_col=fallback_col)
+    if config.split_by is not None and config.split_by not in spec.columns:
+        raise MlError(f"split_by {config.split_by!r} is not a feature column of the table")
     folds = time_folds(table, config) if date_col else stratified_folds(table, config)
 
     evaluation, predictions, fold_rows, fold_train = [], [], [], {}

@@ -64,7 +64,9 @@ def settings(meta: object) -> tuple[ChurnConfig, float, float]:
     max_folds = meta.get("max_folds")
     config = ChurnConfig(
         horizon_days=number("window_days"), lead_days=number("lead_days"), seed=number("seed"),
-        fold_step=number("fold_step"),
+        fold_step=number("fold_step"), min_train_dates=number("min_train_months"),
+        split_by=str(meta.get("split_by")) if meta.get("split_by") not in (None, "", "None", "none") else None,
+        min_split_churners=10,
         max_folds=None if max_folds in (None, "", "None", "none") else number("max_folds"))
     high, medium = number("high_risk_probability", float), number("medium_risk_probability", float)
     if not 0 < medium < high < 1:
@@ -80,9 +82,15 @@ def _key(features: pd.DataFrame, config: ChurnConfig) -> str:
     return digest.hexdigest()
 
 
+def with_derived(features: pd.DataFrame) -> pd.DataFrame:
+    """ml_churn_features plus the features derived here: is_term_plan (plan_group = 'term'; the default
+    split_by - monthly plans can churn any month, term plans only at a term end)."""
+    return features.assign(is_term_plan=features[GROUP].eq("term"))
+
+
 def churn_run(features: pd.DataFrame, config: ChurnConfig) -> ChurnRun:
     """The pipeline's run on ml_churn_features (one per table content and config in this process)."""
-    features = features.sort_values([DATE, ID], kind="stable").reset_index(drop=True)
+    features = with_derived(features).sort_values([DATE, ID], kind="stable").reset_index(drop=True)
     key = _key(features, config)
     with _lock:
         if key not in _cache:
@@ -123,7 +131,7 @@ def predictions(run: ChurnRun, features: pd.DataFrame, bands: pd.DataFrame, high
     """ml_churn_predictions: today's paying customers (is_latest_observation) scored by the selected model.
     `bands`: customer_id, health_band today (for the tier of fallback rows)."""
     today = features[features["is_latest_observation"].fillna(False).astype(bool)].reset_index(drop=True)
-    scored = run.predict(today)
+    scored = run.predict(with_derived(today))
     out = pd.concat([today[[ID, DATE, KNOWN_OUTCOME, GROUP, "mrr_amount", "arr_amount", COMPARE]],
                      scored.drop(columns=[ID])], axis=1)
     out = out.merge(bands[[ID, "health_band"]].drop_duplicates(ID), on=ID, how="left")

@@ -497,7 +497,7 @@ final as (
             {{ dbt.datediff('paying.observation_date', 'term_ends.term_end_date', 'day') }}
             as integer
         ) as days_to_term_end,
-        cast(term_ends.term_elapsed_days * 1.0 / nullif(term_ends.term_days, 0) as double) as term_elapsed_ratio,
+        cast(round(term_ends.term_elapsed_days * 1.0 / nullif(term_ends.term_days, 0), 4) as double) as term_elapsed_ratio,
         cast(paying.paid_seats as integer) as paid_seats,
         cast(paying.paid_seats - coalesce(before_valued.seats, 0) as integer) as seats_change_90d,
         cast(coalesce(before_valued.mrr_amount, 0) as double) as mrr_90d_before_amount,

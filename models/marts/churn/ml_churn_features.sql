@@ -310,6 +310,8 @@ items_valued as (
         items_known.plan_tier,
         items_known.billing_interval_months,
         items_known.quantity,
+        items_known.list_mrr_amount,
+        items_known.subscription_status = 'paused' as is_paused,
         {% if paused_mrr == 'zero' %}
             -- a paused subscription bills nothing (mrr_paused_subscriptions = zero)
             case
@@ -329,8 +331,12 @@ customers_valued as (
         customer_id,
         known_date,
         {{ csops.money_rounded('sum(mrr_amount)') }} as mrr_amount,
+        -- exact, before the one rounding: the share discounted compares like with like
+        sum(mrr_amount) as mrr_exact_amount,
+        sum(list_mrr_amount) as list_mrr_amount,
         sum(quantity) as seats,
-        max(billing_interval_months) as billing_interval_months
+        max(billing_interval_months) as billing_interval_months,
+        max(case when is_paused then 1 else 0 end) = 1 as has_paused_subscription
     from items_valued
     group by customer_id, known_date
 
@@ -497,7 +503,9 @@ final as (
             {{ dbt.datediff('paying.observation_date', 'term_ends.term_end_date', 'day') }}
             as integer
         ) as days_to_term_end,
-        cast(term_ends.term_elapsed_days * 1.0 / nullif(term_ends.term_days, 0) as double) as term_elapsed_ratio,
+        cast(
+            round(term_ends.term_elapsed_days * 1.0 / nullif(term_ends.term_days, 0), 4) as double
+        ) as term_elapsed_ratio,
         cast(paying.paid_seats as integer) as paid_seats,
         cast(paying.paid_seats - coalesce(before_valued.seats, 0) as integer) as seats_change_90d,
         cast(coalesce(before_valued.mrr_amount, 0) as double) as mrr_90d_before_amount,
@@ -505,7 +513,13 @@ final as (
             (now_valued.mrr_amount - before_valued.mrr_amount) / nullif(before_valued.mrr_amount, 0)
             as double
         ) as mrr_change_90d_ratio,
+        -- the share of the list MRR given away: discounts running, and paused subscriptions with
+        -- mrr_paused_subscriptions = zero
+        cast(
+            round(1 - now_valued.mrr_exact_amount / nullif(now_valued.list_mrr_amount, 0), 4) as double
+        ) as discount_ratio,
         paying.has_past_due_subscription as is_past_due,
+        coalesce(now_valued.has_paused_subscription, false) as is_paused,
         paying.has_open_expansion_opportunity,
         journey_days.is_onboarding_overdue,
         -- features: health and its components (the Sunday on or before the observation date)

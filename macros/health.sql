@@ -188,11 +188,16 @@
 {%- endmacro %}
 
 {#-
-    Is a customer at risk of churning on a day? Until a churn model scores it, the one rule every
-    model uses (the renewal-risk play, the CSM book's and the feature requests' ARR at risk): the
-    health band is red, or a cancellation is scheduled. Arguments are SQL expressions; a null band
-    or flag counts as not at risk.
+    Is a customer at risk of churning on a day? The one rule every model uses (the renewal-risk
+    play, the CSM book's and the feature requests' ARR at risk): a cancellation is scheduled, or the
+    churn model's risk tier that day is high (ml_churn_backtest_scores / ml_churn_predictions:
+    90-day churn probability from var ml_churn_high_risk_probability). Where the model has no tier
+    (too little history to train yet: a fallback), the rule before the model: the health band is
+    red. Arguments are SQL expressions; a null band or flag counts as not at risk.
 -#}
-{% macro is_churn_risk(health_band, is_cancel_scheduled) -%}
-    (coalesce({{ health_band }} = 'red', false) or coalesce({{ is_cancel_scheduled }}, false))
+{% macro is_churn_risk(health_band, is_cancel_scheduled, churn_risk_tier) -%}
+    (
+        coalesce({{ is_cancel_scheduled }}, false)
+        or coalesce({{ churn_risk_tier }} in ('high', 'cancelling'), {{ health_band }} = 'red', false)
+    )
 {%- endmacro %}

@@ -13,8 +13,10 @@
     main contact from the CRM contacts history.
 
     Two signals are swappable rules, each one column so a later model can replace it:
-    - is_renewal_at_risk: csops.is_churn_risk - for now the health band is red, or a cancellation is scheduled
-      (the churn-risk model will replace it);
+    - is_renewal_at_risk: csops.is_churn_risk - a cancellation is scheduled, or the churn model's
+      risk tier is high (churn_risk_tier: the selected model's out-of-time score at the latest
+      observation date on or before the day, ml_churn_backtest_scores - a model trained only on
+      what was known then), or, before the model can learn, the health band is red;
     - is_onboarding_overdue: the journey's flag that day (fct_customer_journey_daily: in the
       onboarding stage past the segment's onboarding_overdue_days without reaching first value,
       seeds/journey_time_to_value.csv) - one home for what "onboarding is overdue" means.
@@ -386,9 +388,37 @@ latest_loads as (
 
 ),
 
+churn_scores as (
+
+    select * from {{ ref('ml_churn_backtest_scores') }}
+    where is_selected_model
+
+),
+
 journey_days as (
 
     select * from {{ ref('fct_customer_journey_daily') }}
+
+),
+
+churn_tiers_known as (
+
+    -- the selected churn model's tier at the latest observation date (month end) on or before the day
+    select
+        health_days.customer_id,
+        health_days.scored_date,
+        churn_scores.churn_probability,
+        churn_scores.risk_tier as churn_risk_tier
+    from health_days
+    inner join churn_scores
+        on
+            health_days.customer_id = churn_scores.customer_id
+            and churn_scores.observation_date <= health_days.scored_date
+            and churn_scores.observation_date > cast({{ dbt.dateadd('day', -32, 'health_days.scored_date') }} as date)
+    qualify row_number() over (
+        partition by health_days.customer_id, health_days.scored_date
+        order by churn_scores.observation_date desc
+    ) = 1
 
 ),
 
@@ -417,8 +447,10 @@ final as (
         {{ dbt.datediff('health_days.scored_date', 'renewals_known.next_renewal_date', 'day') }}
             as days_to_renewal,
         coalesce(renewals_known.is_cancel_scheduled, false) as is_cancel_scheduled,
-        {{ csops.is_churn_risk('health_days.health_band', 'renewals_known.is_cancel_scheduled') }}
-            as is_renewal_at_risk,
+        churn_tiers_known.churn_probability,
+        churn_tiers_known.churn_risk_tier,
+        {{ csops.is_churn_risk('health_days.health_band', 'renewals_known.is_cancel_scheduled',
+            'churn_tiers_known.churn_risk_tier') }} as is_renewal_at_risk,
         {% if surveys %}
             nps_latest.nps_score as latest_nps_score,
             nps_latest.nps_category as latest_nps_category,
@@ -471,6 +503,10 @@ final as (
                 health_days.customer_id = champion_last_use.customer_id
                 and health_days.scored_date = champion_last_use.scored_date
     {% endif %}
+    left join churn_tiers_known
+        on
+            health_days.customer_id = churn_tiers_known.customer_id
+            and health_days.scored_date = churn_tiers_known.scored_date
     left join latest_loads on health_days.scored_date = latest_loads.signal_date
 
 )

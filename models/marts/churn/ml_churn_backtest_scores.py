@@ -10,5 +10,5 @@ from csops.ml.warehouse import backtest_scores, churn_run, settings
 def model(dbt, session):
     dbt.config(materialized="table")
     features = dbt.ref("ml_churn_features").df()
-    config, _high, _medium = settings(dbt.config.meta_get("churn_settings"))
-    return backtest_scores(churn_run(features, config), features)
+    config, high, medium = settings(dbt.config.meta_get("churn_settings"))
+    return backtest_scores(churn_run(features, config), features, high, medium)

@@ -6,7 +6,8 @@
     that owns its rules and windows; this model only joins them, one join per domain. The health
     score (int_customers_health_summarised), the journey stage (int_customers_journey_summarised),
     the CS actions (int_customers_cs_actions_summarised) and the feature requests (int_customers_feature_requests_summarised) join here the same way;
-    churn risk will when that model lands.
+    the churn model's scores (ml_churn_predictions) are already one row per paying customer and
+    join as they are (null for a customer not paying today: not scored).
 
     A switched-off system (var enable_<system> false) has no summary model: its columns are null
     here, meaning "no such system", never 0 ("the system has nothing for this customer"). Product
@@ -75,6 +76,12 @@ journey as (
 cs_actions as (
 
     select * from {{ ref('int_customers_cs_actions_summarised') }}
+
+),
+
+churn_scores as (
+
+    select * from {{ ref('ml_churn_predictions') }}
 
 ),
 
@@ -155,6 +162,14 @@ final as (
         journey.days_in_journey_stage,
         journey.is_onboarding_overdue,
         journey.time_to_value_days,
+        -- churn risk today (ml_churn_predictions: the selected churn model, or its documented fallback)
+        churn_scores.churn_probability,
+        churn_scores.risk_tier as churn_risk_tier,
+        churn_scores.arr_at_risk_amount,
+        case
+            when churn_scores.driver_1 is not null
+                then churn_scores.driver_1 || ' (' || churn_scores.driver_1_direction || ')'
+        end as churn_top_driver,
         -- CS actions the plays raised (fct_cs_actions) and product feedback (fct_feature_requests)
         coalesce(cs_actions.open_cs_actions, 0) as open_cs_actions,
         coalesce(cs_actions.overdue_cs_actions, 0) as overdue_cs_actions,
@@ -182,6 +197,7 @@ final as (
     left join health on revenue.customer_id = health.customer_id
     left join journey on revenue.customer_id = journey.customer_id
     left join cs_actions on revenue.customer_id = cs_actions.customer_id
+    left join churn_scores on revenue.customer_id = churn_scores.customer_id
     left join feature_requests on revenue.customer_id = feature_requests.customer_id
     {% if product %}
         left join licences on revenue.customer_id = licences.customer_id

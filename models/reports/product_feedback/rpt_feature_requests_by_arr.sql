@@ -7,7 +7,8 @@
       customers behind them. A customer who asked twice counts once in customers and in ARR.
     - arr_amount: those customers' ARR today (dim_customers); arr_at_risk_amount: the part of it
       held by customers at risk today - csops.is_churn_risk, the rule the renewal-risk play and the
-      CSM book use: health band red, or a cancellation scheduled (a churn model will replace it).
+      CSM book use: a cancellation scheduled, or the churn model's risk tier high (dim_customers;
+      the health band red where the model cannot score yet).
     - trend: requests made since the start of the day 90 days before today
       (csops.within_days_before_as_of, as tickets_90d in dim_customers) against the 90 days before
       those.
@@ -61,7 +62,7 @@ customers_at_risk as (
         customer_id,
         coalesce(segment, 'unknown') as segment,
         coalesce(arr_amount, 0) as arr_amount,
-        {{ csops.is_churn_risk('health_band', 'is_cancel_scheduled') }} as is_at_risk
+        {{ csops.is_churn_risk('health_band', 'is_cancel_scheduled', 'churn_risk_tier') }} as is_at_risk
     from customers
 
 ),

@@ -101,16 +101,29 @@ def churn_run(features: pd.DataFrame, config: ChurnConfig) -> ChurnRun:
         return _cache[key]
 
 
-def backtest_scores(run: ChurnRun, features: pd.DataFrame) -> pd.DataFrame:
+def risk_tiers(p: np.ndarray, method: np.ndarray, high: float, medium: float) -> np.ndarray:
+    """high / medium / low by the thresholds for model rows, cancelling for known outcomes, None for
+    fallbacks (the caller decides: ml_churn_predictions uses the health band, the signals the band rule)."""
+    p = np.asarray(p, dtype=float)
+    method = np.asarray(method).astype(str)
+    tier = np.where(p >= high, "high", np.where(p >= medium, "medium", "low")).astype(object)
+    tier[method == "known_outcome"] = "cancelling"
+    tier[np.char.startswith(method, "fallback")] = None
+    return tier
+
+
+def backtest_scores(run: ChurnRun, features: pd.DataFrame, high: float, medium: float) -> pd.DataFrame:
     """ml_churn_backtest_scores: every out-of-time prediction (model x test date x customer)."""
     oot = run.out_of_time_predictions.rename(columns={"is_known_outcome": KNOWN_OUTCOME})
+    oot["risk_tier"] = risk_tiers(oot["churn_probability"], oot["prediction_method"], high, medium)
     carried = features[[ID, DATE, *CARRIED]].copy()
     carried[DATE] = pd.to_datetime(carried[DATE])
     out = oot.merge(carried, on=[ID, DATE], how="left", validate="many_to_one")
     out[DATE] = out[DATE].dt.date
     out[LABEL] = out[LABEL].astype("Int64")
     columns = [ID, DATE, "model_name", "fold", "churn_probability", LABEL, KNOWN_OUTCOME, GROUP, "mrr_amount",
-               COMPARE, "is_latest_observation", "prediction_method", "fallback_reason", "is_selected_model"]
+               COMPARE, "is_latest_observation", "prediction_method", "fallback_reason", "risk_tier",
+               "is_selected_model"]
     return out[columns].sort_values([DATE, "model_name", ID], kind="stable").reset_index(drop=True)
 
 
@@ -135,11 +148,9 @@ def predictions(run: ChurnRun, features: pd.DataFrame, bands: pd.DataFrame, high
     out = pd.concat([today[[ID, DATE, KNOWN_OUTCOME, GROUP, "mrr_amount", "arr_amount", COMPARE]],
                      scored.drop(columns=[ID])], axis=1)
     out = out.merge(bands[[ID, "health_band"]].drop_duplicates(ID), on=ID, how="left")
-    p = out["churn_probability"].to_numpy(dtype=float)
-    tier = np.where(p >= high, "high", np.where(p >= medium, "medium", "low")).astype(object)
+    tier = risk_tiers(out["churn_probability"], out["prediction_method"], high, medium)
     fallback = out["prediction_method"].astype(str).str.startswith("fallback").to_numpy()
     tier[fallback] = out.loc[fallback, "health_band"].map(BAND_TIERS).fillna("unscored").to_numpy()
-    tier[out[KNOWN_OUTCOME].fillna(False).astype(bool).to_numpy()] = "cancelling"
     out["risk_tier"] = tier
     out["arr_at_risk_amount"] = out["arr_amount"] * out["churn_probability"]
     out["scored_at"] = scored_at or datetime.now(UTC).replace(tzinfo=None, microsecond=0)

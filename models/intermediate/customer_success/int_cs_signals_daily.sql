@@ -15,7 +15,7 @@
     Two signals are swappable rules, each one column so a later model can replace it:
     - is_renewal_at_risk: csops.is_churn_risk - a cancellation is scheduled, or the churn model's
       risk tier is high (churn_risk_tier: the selected model's out-of-time score at the latest
-      observation date on or before the day, ml_churn_backtest_scores - a model trained only on
+      month end on or before the day, ml_churn_backtest_scores - a model trained only on
       what was known then), or, before the model can learn, the health band is red;
     - is_onboarding_overdue: the journey's flag that day (fct_customer_journey_daily: in the
       onboarding stage past the segment's onboarding_overdue_days without reaching first value,
@@ -390,8 +390,12 @@ latest_loads as (
 
 churn_scores as (
 
+    -- month ends only: the as-of date's own row is today's, and a later build would read that day
+    -- from the month end before it (a past day's signal never changes)
     select * from {{ ref('ml_churn_backtest_scores') }}
-    where is_selected_model
+    where
+        is_selected_model
+        and observation_date = cast({{ dbt.last_day('observation_date', 'month') }} as date)
 
 ),
 

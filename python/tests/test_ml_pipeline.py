@@ -11,7 +11,7 @@ import pytest
 from ml_synthetic import customer_table
 from pandas.testing import assert_frame_equal
 
-from csops.ml import ML_CHURN_FEATURES_ROLES, ChurnConfig, MlError, run_churn_pipeline
+from csops.ml import ML_CHURN_FEATURES_ROLES, ChurnConfig, MlError, cached_churn_run, run_churn_pipeline
 from csops.ml.metrics import auc
 
 pytestmark = pytest.mark.unit
@@ -294,3 +294,14 @@ def test_a_table_without_any_label_yet_falls_back_instead_of_failing(table):
     unknown = scored[scored["prediction_method"] != "known_outcome"]
     assert unknown["prediction_method"].eq("fallback_none").all() and unknown["churn_probability"].isna().all()
     assert unknown["fallback_reason"].str.contains("no labelled history").all()
+
+
+def test_a_cached_run_is_shared_for_the_same_table_and_settings_only(table):
+    kwargs = dict(**ROLES, config=ChurnConfig(**FAST, models=("logistic",)))
+    first = cached_churn_run(table, **kwargs)
+    assert cached_churn_run(table.copy(), **kwargs) is first
+    changed = table.assign(usage=table["usage"] * 2)
+    assert cached_churn_run(changed, **kwargs) is not first
+    other = cached_churn_run(table, **{**kwargs, "config": ChurnConfig(**FAST, models=("logistic",), seed=1)})
+    assert other is not first
+    assert_frame_equal(other.evaluation, first.evaluation, check_exact=True)  # the seed does not matter here

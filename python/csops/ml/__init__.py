@@ -7,7 +7,8 @@
                              compare_cols={"health_score": -1}, config=ChurnConfig(horizon_days=90))
     run.evaluation; run.out_of_time_predictions; run.selected_model; run.predict(today_rows)
 
-On the warehouse's marts.ml_churn_features: run_churn_pipeline(frame, **ML_CHURN_FEATURES_ROLES, config=...).
+On the warehouse's marts.ml_churn_features: run_churn_pipeline(frame, **ML_CHURN_FEATURES_ROLES, config=...);
+cached_churn_run(frame, **same arguments) shares one run between the dbt Python models of one build.
 
 The CLI: `csops churn-train --table FILE --id COL --label COL [--date COL] ...` (csops churn-train --help).
 
@@ -94,6 +95,6 @@ rows get the known-outcome column as driver 1 (its rate minus the base rate); fa
 """
 
 from .config import ML_CHURN_FEATURES_ROLES, ChurnConfig, MlError
-from .pipeline import ChurnRun, run_churn_pipeline
+from .pipeline import ChurnRun, cached_churn_run, run_churn_pipeline
 
-__all__ = ["ML_CHURN_FEATURES_ROLES", "ChurnConfig", "ChurnRun", "MlError", "run_churn_pipeline"]
+__all__ = ["ML_CHURN_FEATURES_ROLES", "ChurnConfig", "ChurnRun", "MlError", "cached_churn_run", "run_churn_pipeline"]

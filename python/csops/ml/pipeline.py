@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -748,3 +749,24 @@ def _run(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: str | No
         categorical_cols=spec.categorical_columns, id_col=id_col, label_col=label_col, date_col=date_col,
         known_outcome_col=known_outcome_col, fallback_col=fallback_col, _table=table, _spec=spec,
         _fold_train=fold_train)
+
+
+_CACHE: dict[str, ChurnRun] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def cached_churn_run(frame: pd.DataFrame, **kwargs) -> ChurnRun:
+    """run_churn_pipeline, remembered for the last input: several dbt Python models of one `dbt build`
+    (backtest scores, evaluation, today's predictions) read the same table and share one run instead of
+    training it three times. The key is a hash of the table's content and every argument, so a changed
+    table or setting trains again; runs are deterministic, so a remembered run equals a fresh one."""
+    digest = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in kwargs.items())).encode())
+    digest.update(repr(list(frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    key = digest.hexdigest()
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            run = run_churn_pipeline(frame, **kwargs)
+            _CACHE.clear()
+            _CACHE[key] = run
+        return _CACHE[key]

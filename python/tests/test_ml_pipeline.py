@@ -221,6 +221,11 @@ def test_predict_gives_probabilities_drivers_and_the_training_window(run, table)
     known = scored[scored["prediction_method"] == "known_outcome"]
     assert len(known) and known["driver_1"].eq("is_cancel_pending").all()
     assert scored["training_window_end"].max() == pd.Timestamp("2024-09-30")  # last date with a closed window
+    # every label is known by the latest date, so the latest fold trained on the same rows: same scores
+    oot = run.out_of_time_predictions
+    latest = oot[oot["is_selected_model"] & (oot["observation_date"] == oot["observation_date"].max())]
+    assert np.array_equal(latest.sort_values("customer_id")["churn_probability"].to_numpy(),
+                          scored.sort_values("customer_id")["churn_probability"].to_numpy())
 
 
 @pytest.mark.parametrize("change, says", [

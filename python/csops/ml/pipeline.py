@@ -217,6 +217,7 @@ class TrainedSet:
     known_reason: str | None
     models: dict[str, FittedModel] = field(default_factory=dict)
     reference: dict = field(default_factory=dict)
+    known_idx: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
 
 
 def _history_problem(table: Table, idx: np.ndarray, config: ChurnConfig, with_dates: bool) -> tuple[str, str] | None:
@@ -296,7 +297,7 @@ def train(table: Table, train_idx: np.ndarray, known_idx: np.ndarray, spec: Feat
     empty = np.array([], dtype=int)
     if problem is not None:
         return TrainedSet(train_idx, empty, empty, problem[0], problem[1], "none: no model trained", base_rate,
-                          known_rate, known_reason)
+                          known_rate, known_reason, known_idx=known_idx)
     fit_idx, cal_idx, note = _calibration_split(table, train_idx, config, salt)
     fit_idx = _sample(fit_idx, config, salt)
     X_fit, y_fit = table.X.iloc[fit_idx], table.y[fit_idx]
@@ -305,7 +306,7 @@ def train(table: Table, train_idx: np.ndarray, known_idx: np.ndarray, spec: Feat
     fitted = {name: fit_model(name, spec, config, X_fit, y_fit, X_cal, y_cal, note)
               for name in (models or config.models)}
     return TrainedSet(train_idx, fit_idx, cal_idx if cal_idx is not None else empty, "ok", "", note, base_rate,
-                      known_rate, known_reason, fitted, reference_values(table.X.iloc[train_idx], spec))
+                      known_rate, known_reason, fitted, reference_values(table.X.iloc[train_idx], spec), known_idx)
 
 
 def predict_rows(trained: TrainedSet, table_X: pd.DataFrame, known: np.ndarray, fallback: np.ndarray | None,
@@ -556,6 +557,7 @@ class ChurnRun:
     _spec: FeatureSpec = field(repr=False)
     _fold_train: dict[str, TrainedSet] = field(repr=False)
     _final: TrainedSet | None = field(default=None, repr=False)
+    _last_fold: TrainedSet | None = field(default=None, repr=False)  # the latest fold's models, to reuse
 
     def training_rows(self, fold: str) -> pd.DataFrame:
         """The training rows of fold `fold`: id, date, label, role ('fit', 'calibration', or 'unused' when
@@ -576,10 +578,17 @@ class ChurnRun:
         """The models trained on every labelled, not-known-outcome row of the table (built on first use)."""
         if self._final is None:
             t = self._table
-            with threadpool_limits(limits=self.config.n_threads):
-                self._final = train(t, np.flatnonzero(t.labelled & ~t.known), np.flatnonzero(t.labelled & t.known),
-                                    self._spec, self.config, salt=0, what="in the table",
-                                    models=(self.selected_model,))
+            train_idx, known_idx = np.flatnonzero(t.labelled & ~t.known), np.flatnonzero(t.labelled & t.known)
+            last = self._last_fold
+            if (last is not None and np.array_equal(last.train_idx, train_idx)
+                    and np.array_equal(np.sort(last.known_idx), known_idx) and last.status == "ok"):
+                # the latest fold trained on exactly these rows (a table whose labels are all known by its
+                # latest date): its model is the final model, and today's scores equal its predictions
+                self._final = last
+            else:
+                with threadpool_limits(limits=self.config.n_threads):
+                    self._final = train(t, train_idx, known_idx, self._spec, self.config, salt=0,
+                                        what="in the table", models=(self.selected_model,))
         return self._final
 
     @property
@@ -687,11 +696,13 @@ def _run(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: str | No
     folds = time_folds(table, config) if date_col else stratified_folds(table, config)
 
     evaluation, predictions, fold_rows, fold_train = [], [], [], {}
+    last_fold = None
     scored: dict[str, list[_Scored]] = {m: [] for m in config.models}
     for k, fold in enumerate(folds, start=1):
         started = time.perf_counter()
         when = f"before {_iso(fold.test_date)}" if fold.test_date is not None else "outside the fold"
         trained = train(table, fold.train_idx, fold.known_idx, spec, config, salt=k, what=when)
+        last_fold = trained if fold is folds[-1] and date_col else None
         fold_train[fold.label] = TrainedSet(trained.train_idx, trained.fit_idx, trained.cal_idx, trained.status,
                                             trained.reason, trained.calibration, trained.base_rate,
                                             trained.known_rate, trained.known_reason)
@@ -748,7 +759,7 @@ def _run(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: str | No
         folds=pd.DataFrame(fold_rows, columns=FOLD_COLUMNS), config=config, feature_cols=list(spec.columns),
         categorical_cols=spec.categorical_columns, id_col=id_col, label_col=label_col, date_col=date_col,
         known_outcome_col=known_outcome_col, fallback_col=fallback_col, _table=table, _spec=spec,
-        _fold_train=fold_train)
+        _fold_train=fold_train, _last_fold=last_fold)
 
 
 _CACHE: dict[str, ChurnRun] = {}

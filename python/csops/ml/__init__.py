@@ -77,8 +77,10 @@ model_name, fold, churn_probability, <label_col> (NaN: unknown), is_known_outcom
 fallback_reason, is_selected_model. run.folds: one row per fold (training window, rows, calibration,
 status, seconds). run.training_rows(fold): the rows a fold trained on.
 
-run.predict(frame_to_score): the selected model refit on every labelled, not-known-outcome row of the
-table (same calibration rule), one row per input row: <id_col>, churn_probability, model_name,
+run.predict(frame_to_score): the selected model trained on every labelled, not-known-outcome row of the
+table (same calibration rule; the latest fold's model itself when that fold trained on exactly those
+rows, as on a table whose labels are all known by its latest date - then today's scores equal the
+latest date's out-of-time predictions), one row per input row: <id_col>, churn_probability, model_name,
 model_version (model + hash of config, features and training rows), prediction_method ('model',
 'known_outcome', 'fallback_scores', 'fallback_base_rate', 'fallback_none'), fallback_reason,
 driver_1..3, driver_1..3_direction ('raises risk' / 'lowers risk'), driver_1..3_effect,

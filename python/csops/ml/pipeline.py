@@ -738,6 +738,11 @@ def _run(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: str | No
         evaluation += _evaluate_pooled(model, scored[model], folds, table, group_col)
 
     ev = pd.DataFrame(evaluation, columns=EVALUATION_COLUMNS)
+    for c in ("test_date_start", "test_date_end", "train_date_end"):
+        ev[c] = pd.to_datetime(ev[c])
+    fold_table = pd.DataFrame(fold_rows, columns=FOLD_COLUMNS)
+    for c in ("test_date", "train_date_start", "train_date_end"):
+        fold_table[c] = pd.to_datetime(fold_table[c])
     pooled = ev[(ev["fold"] == POOLED) & (ev["row_group"] == "headline") & ev["log_loss"].notna()]
     pooled = pooled.drop_duplicates("model_name")
     rule = ("the lowest pooled out-of-time log loss on the headline rows (every fold that trained a model; "
@@ -756,7 +761,7 @@ def _run(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: str | No
     return ChurnRun(
         fold_scheme=_fold_scheme(table, folds, config, date_col, label_col), evaluation=ev,
         out_of_time_predictions=oot, selected_model=selected, selection_rule=selection,
-        folds=pd.DataFrame(fold_rows, columns=FOLD_COLUMNS), config=config, feature_cols=list(spec.columns),
+        folds=fold_table, config=config, feature_cols=list(spec.columns),
         categorical_cols=spec.categorical_columns, id_col=id_col, label_col=label_col, date_col=date_col,
         known_outcome_col=known_outcome_col, fallback_col=fallback_col, _table=table, _spec=spec,
         _fold_train=fold_train, _last_fold=last_fold)

@@ -253,6 +253,10 @@ def test_bad_roles_and_settings_name_what_is_wrong(table):
         run_on(table, compare_cols={"health_score": 2})
     with pytest.raises(MlError, match="models must name"):
         run_on(table, models=("forest",))
+    with pytest.raises(MlError, match="horizon_days must be a whole number"):
+        run_on(table, horizon_days="90")  # e.g. a dbt var passed as text
+    # one excluded column given as text, not a tuple, is that column (not its letters)
+    assert "seats" not in run_on(table, exclude_cols="seats", models=("logistic",)).feature_cols
     with pytest.raises(MlError, match="feature column 'plan_tier' is not in the table"):
         run_churn_pipeline(table, **ROLES, feature_cols=["usage", "plan_tier"])
     with pytest.raises(MlError, match="feature column 'usage' is not in the table"):

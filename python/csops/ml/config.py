@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import CsopsError
 
 MODELS = ("logistic", "gradient_boosting")
@@ -49,6 +51,14 @@ class ChurnConfig:
 
     def check(self) -> None:
         """Raise MlError on a setting that cannot work."""
+        for name in ("horizon_days", "lead_days", "seed", "min_train_rows", "min_train_churners", "min_train_dates",
+                     "fold_step", "n_splits", "min_calibration_churners", "gb_max_iter", "gb_max_leaf_nodes",
+                     "gb_min_samples_leaf", "max_categories"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise MlError(f"{name} must be a whole number (got {value!r})")
+        if self.max_categories < 2:
+            raise MlError(f"max_categories must be at least 2 (got {self.max_categories})")
         if self.horizon_days < 1:
             raise MlError(f"horizon_days must be at least 1 (got {self.horizon_days})")
         if self.lead_days < 0:

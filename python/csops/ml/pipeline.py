@@ -140,7 +140,9 @@ def load_table(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: st
                           f"got {sign!r}")
         if not pd.api.types.is_numeric_dtype(frame[c]):
             raise MlError(f"compare column {c!r} must be numeric (got {frame[c].dtype})")
-    exclude_cols = list(exclude_cols or ())
+    exclude_cols = [exclude_cols] if isinstance(exclude_cols, str) else list(exclude_cols or ())
+    if isinstance(feature_cols, str):
+        feature_cols = [feature_cols]
     for c in exclude_cols:
         _require(frame, c, "excluded")
     if len(frame) == 0:

@@ -280,8 +280,11 @@ def test_the_warehouse_table_roles_keep_keys_and_outcomes_out_of_the_features(ta
         run_churn_pipeline(shaped, **{**ML_CHURN_FEATURES_ROLES, "exclude_cols": ()}, config=ChurnConfig(**FAST))
 
 
-def test_isotonic_calibration_and_sampled_training_rows(table):
-    run = run_on(table, calibration="isotonic", max_train_rows=300, models=("logistic",))
+def test_isotonic_calibration_sampled_training_rows_and_infinite_values(table):
+    # with an infinite ratio here and there (read as missing: the scaler would fail on it)
+    ratio = np.where(np.arange(len(table)) % 5 == 0, np.inf, table["seats"] / 10)
+    run = run_on(table.assign(ratio=ratio), calibration="isotonic", max_train_rows=300, models=("logistic",))
+    assert "ratio" in run.feature_cols
     calibrated = run.folds[run.folds["calibration"].str.startswith("isotonic")]
     assert len(calibrated) >= 2
     for fold in calibrated["fold"]:

@@ -38,7 +38,8 @@ class FeatureSpec:
 
 
 def prepare_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
-    """Numeric features as float64 (booleans 0/1, missing NaN), categoricals as text with '(missing)'."""
+    """Numeric features as float64 (booleans 0/1, missing and infinite NaN), categoricals as text with
+    '(missing)'."""
     out = {}
     for c in spec.columns:
         s = frame[c]
@@ -50,7 +51,9 @@ def prepare_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
                 s = s.map(lambda v: float(v) if isinstance(v, bool | np.bool_) else v)
             elif s.dtype == bool or str(s.dtype) == "boolean":
                 s = s.astype("Float64")
-            out[c] = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+            values = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+            values[np.isinf(values)] = np.nan  # an infinite ratio is as unknown as a missing one
+            out[c] = values
     return pd.DataFrame(out, index=frame.index, columns=list(spec.columns))
 
 

@@ -51,7 +51,7 @@ def prepare_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
                 s = s.map(lambda v: float(v) if isinstance(v, bool | np.bool_) else v)
             elif s.dtype == bool or str(s.dtype) == "boolean":
                 s = s.astype("Float64")
-            values = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+            values = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan, copy=True)
             values[np.isinf(values)] = np.nan  # an infinite ratio is as unknown as a missing one
             out[c] = values
     return pd.DataFrame(out, index=frame.index, columns=list(spec.columns))

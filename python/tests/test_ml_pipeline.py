@@ -13,6 +13,7 @@ from pandas.testing import assert_frame_equal
 
 from csops.ml import ML_CHURN_FEATURES_ROLES, ChurnConfig, MlError, cached_churn_run, run_churn_pipeline
 from csops.ml.metrics import auc
+from csops.ml.models import prepare_features
 
 pytestmark = pytest.mark.unit
 
@@ -217,7 +218,19 @@ def test_predict_gives_probabilities_drivers_and_the_training_window(run, table)
     assert by_usage.mean() > 0.6
     high = usage > np.median(table.loc[table["churned_in_window"].notna(), "usage"])
     assert (model["driver_1_direction"].to_numpy()[by_usage & high] == "raises risk").all()
-    # the effect is the probability change when usage goes back to its training median
+    # the effect is this customer's probability minus the one with the feature at its training reference
+    final = run.final_model()
+    model_obj = final.models[run.selected_model]
+    first = today[~today["is_cancel_pending"]].head(5)
+    X = prepare_features(first.reset_index(drop=True), run._spec)
+    for k in (1, 2, 3):
+        for i, row in scored.set_index("customer_id").loc[first["customer_id"]].reset_index().iterrows():
+            feature = row[f"driver_{k}"]
+            occluded = X.iloc[[i]].copy()
+            occluded[feature] = final.reference[feature]
+            expected = model_obj.predict(X.iloc[[i]])[0] - model_obj.predict(occluded)[0]
+            assert row[f"driver_{k}_effect"] == pytest.approx(expected, abs=1e-6)
+            assert row["churn_probability"] == pytest.approx(model_obj.predict(X.iloc[[i]])[0])
     known = scored[scored["prediction_method"] == "known_outcome"]
     assert len(known) and known["driver_1"].eq("is_cancel_pending").all()
     assert scored["training_window_end"].max() == pd.Timestamp("2024-09-30")  # last date with a closed window

@@ -103,6 +103,20 @@ def test_no_fold_trains_on_a_label_window_reaching_past_its_test_date(table, lea
     assert (run.folds["calibration"].str.startswith("sigmoid")).sum() >= 2
 
 
+def test_calibration_takes_the_fewest_latest_dates_holding_enough_churners(table):
+    run = run_on(table, calibration_churners=60, models=("logistic",))
+    calibrated = run.folds[run.folds["calibration"].str.startswith("sigmoid")]
+    assert len(calibrated) >= 3
+    for fold in calibrated.itertuples():
+        rows = run.training_rows(fold.fold)
+        cal = rows[rows["role"] == "calibration"]
+        per_date = cal.groupby("observation_date")["churned_in_window"].sum().sort_index()
+        cap = max(1, round(0.25 * rows["observation_date"].nunique()))
+        assert per_date.index.max() == rows["observation_date"].max()  # the latest dates
+        assert per_date.sum() >= 60 or len(per_date) == cap
+        assert per_date.iloc[1:].sum() < 60  # one date fewer would not do
+
+
 def test_every_row_of_every_test_date_is_predicted_even_without_a_label(run, table):
     oot = run.out_of_time_predictions
     assert len(oot) == 2 * len(table)  # 12 test dates = every date; 2 models

@@ -39,9 +39,11 @@ Models (both deterministic for a seed).
 - `gradient_boosting`: sklearn HistGradientBoostingClassifier with native categorical support (ordinal
   codes, unknown -> missing), gb_max_iter iterations, no early stopping, random_state = seed.
 - Calibration (`calibration`: sigmoid (default, Platt scaling on the raw logit), isotonic or none),
-  without leakage: the calibration rows are the latest `calibration_share` of the training dates, and
-  the model is fit only on training rows whose label window closes on or before the first calibration
-  date - the folds' own gap rule, so the calibrator judges the model out of time as the test will.
+  without leakage: the calibration rows are those of the fewest latest training dates that hold
+  `calibration_churners` churners (at most `calibration_share` of the training dates), and the model is
+  fit only on training rows whose label window closes on or before the first calibration date - the
+  folds' own gap rule, so the calibrator judges the model out of time as the test will (and the fit rows
+  lag the test date by the gap plus as few calibration dates as will do).
   Without a date, a stratified `calibration_share` of the training rows. When the fit rows would be
   below the minimum history or the calibration rows hold fewer than min_calibration_churners churners,
   the model is fit on all training rows and left uncalibrated; the `calibration` column says so.

@@ -34,7 +34,8 @@ class ChurnConfig:
     n_splits: int = 5  # stratified folds when there is no date column
     # probability calibration on the latest training dates (time) or a stratified share (no date)
     calibration: str = "sigmoid"
-    calibration_share: float = 0.25  # share of the training dates (or rows without a date) held out to calibrate
+    calibration_share: float = 0.25  # at most this share of the training dates (or rows, without a date) calibrate
+    calibration_churners: int = 100  # time folds: the fewest latest dates holding this many churners calibrate
     min_calibration_churners: int = 5  # fewer churners in the calibration rows: the model stays uncalibrated
     max_train_rows: int | None = None  # sample (seeded) at most this many training rows per fit (None: all)
     logistic_c: float = 1.0  # inverse L2 regularisation strength of the logistic regression
@@ -52,8 +53,8 @@ class ChurnConfig:
     def check(self) -> None:
         """Raise MlError on a setting that cannot work."""
         for name in ("horizon_days", "lead_days", "seed", "min_train_rows", "min_train_churners", "min_train_dates",
-                     "fold_step", "n_splits", "min_calibration_churners", "gb_max_iter", "gb_max_leaf_nodes",
-                     "gb_min_samples_leaf", "max_categories"):
+                     "fold_step", "n_splits", "min_calibration_churners", "calibration_churners", "gb_max_iter",
+                     "gb_max_leaf_nodes", "gb_min_samples_leaf", "max_categories"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer):
                 raise MlError(f"{name} must be a whole number (got {value!r})")

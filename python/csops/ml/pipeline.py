@@ -260,7 +260,12 @@ def _calibration_split(table: Table, train_idx: np.ndarray, config: ChurnConfig,
     if table.dates is not None:
         dates = table.dates[train_idx]
         unique = np.unique(dates)
-        n_cal = max(1, int(round(config.calibration_share * len(unique))))
+        # the fewest latest dates holding calibration_churners churners, at most calibration_share of the
+        # dates: enough for a stable calibrator, while the fit rows lag the test date as little as possible
+        cap = max(1, int(round(config.calibration_share * len(unique))))
+        churners_by_date = pd.Series(y[train_idx]).groupby(dates).sum().to_numpy()[::-1]
+        reached = np.flatnonzero(np.cumsum(churners_by_date) >= config.calibration_churners)
+        n_cal = min(cap, int(reached[0]) + 1) if len(reached) else cap
         cal_start = unique[-n_cal]
         cal_idx = train_idx[dates >= cal_start]
         closes = dates + np.timedelta64(config.lead_days + config.horizon_days, "D")

@@ -7,12 +7,14 @@ The table: customers x month-end dates (10,000 x 25 = 250,000 rows), `features` 
 categorical, a tenth boolean, the rest numeric with 5% missing), churn within 90 days driven by a few
 of them, labels null for the dates whose window has not closed, 2% pending cancellations. Prints the
 run's total time, the per-fold seconds (median, max) and the time of predict() with drivers on the
-latest date's customers. Our machines are shared and noisy: compare figures from one run.
+latest date's customers, wall and CPU time (one thread per fit: CPU time is what the run costs on an
+idle core; our machines are shared, so wall time depends on the load, which is printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -57,16 +59,18 @@ def main() -> None:
     args = parser.parse_args()
     frame = table(args.customers, args.dates, args.features)
     config = ChurnConfig(fold_step=args.fold_step, gb_max_iter=args.gb_max_iter, n_threads=args.n_threads)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     run = run_churn_pipeline(frame, id_col="customer_id", label_col="churned_in_window",
                              date_col="observation_date", known_outcome_col="is_cancel_pending", config=config)
-    total = time.perf_counter() - started
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     folds = run.folds
     trained = folds[folds["status"] == "ok"]
     print(f"table: {len(frame):,} rows x {args.features} features; {len(folds)} folds, {len(trained)} trained "
           f"2 models each; n_threads {args.n_threads}, gb_max_iter {args.gb_max_iter}")
-    print(f"run_churn_pipeline: {total:.1f}s; per trained fold median {trained['seconds'].median():.1f}s, "
-          f"max {trained['seconds'].max():.1f}s (largest training set {trained['train_rows'].max():,} rows)")
+    print(f"run_churn_pipeline: {total:.1f}s wall, {cpu:.1f}s CPU; per trained fold median "
+          f"{trained['seconds'].median():.1f}s wall / {trained['cpu_seconds'].median():.1f}s CPU, max "
+          f"{trained['seconds'].max():.1f}s wall / {trained['cpu_seconds'].max():.1f}s CPU (largest training set "
+          f"{trained['train_rows'].max():,} rows); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     pooled = run.evaluation[(run.evaluation["fold"] == "all") & (run.evaluation["row_group"] == "headline")]
     for r in pooled.itertuples():
         print(f"  {r.model_name}: pooled AUC {r.auc:.3f}, log loss {r.log_loss:.4f}")

@@ -11,8 +11,9 @@ import pytest
 from ml_synthetic import customer_table
 from pandas.testing import assert_frame_equal
 
-from csops.ml import ML_CHURN_FEATURES_ROLES, ChurnConfig, MlError, run_churn_pipeline
+from csops.ml import ML_CHURN_FEATURES_ROLES, ChurnConfig, MlError, cached_churn_run, run_churn_pipeline
 from csops.ml.metrics import auc
+from csops.ml.models import prepare_features
 
 pytestmark = pytest.mark.unit
 
@@ -100,6 +101,32 @@ def test_no_fold_trains_on_a_label_window_reaching_past_its_test_date(table, lea
         trained += fold.status == "ok"
     assert trained >= 4
     assert (run.folds["calibration"].str.startswith("sigmoid")).sum() >= 2
+
+
+def test_calibration_is_cross_fitted_by_customer_on_training_rows_only(table):
+    run = run_on(table, models=("logistic",))
+    calibrated = run.folds[run.folds["calibration"].str.startswith("sigmoid on out-of-fold")]
+    assert len(calibrated) >= 3
+    for fold in calibrated.itertuples():
+        rows = run.training_rows(fold.fold)
+        assert (rows["role"] == "fit").all()  # every training row fits the model and, out of fold, the calibrator
+        assert fold.calibration_rows == fold.fit_rows == len(rows)
+    # the groups deal customers, not rows: a customer's months are all on one side
+    from csops.ml.pipeline import _calibration_groups, load_table
+    t, _spec, _label = load_table(table, id_col="customer_id", label_col="churned_in_window",
+                                  date_col="observation_date", feature_cols=None, exclude_cols=("mrr_amount",),
+                                  known_outcome_col="is_cancel_pending", group_col="plan_group",
+                                  compare_cols={"health_score": -1}, fallback_col=None)
+    idx = np.flatnonzero(t.labelled & ~t.known)
+    groups, note = _calibration_groups(t, idx, ChurnConfig(**FAST), salt=1)
+    assert groups is not None, note
+    per_customer = pd.Series(groups).groupby(t.ids[idx]).nunique()
+    assert (per_customer == 1).all() and set(groups) == {0, 1}
+    # calibrated: the pooled mean probability is close to the churn rate it predicts
+    pooled = run.evaluation[(run.evaluation["fold"] == "all") & (run.evaluation["row_group"] == "headline")]
+    oot = run.out_of_time_predictions
+    scored = oot[(oot["prediction_method"] == "model") & oot["churned_in_window"].notna() & ~oot["is_known_outcome"]]
+    assert abs(scored["churn_probability"].mean() - pooled["base_rate"].iloc[0]) < 0.03
 
 
 def test_every_row_of_every_test_date_is_predicted_even_without_a_label(run, table):
@@ -217,10 +244,27 @@ def test_predict_gives_probabilities_drivers_and_the_training_window(run, table)
     assert by_usage.mean() > 0.6
     high = usage > np.median(table.loc[table["churned_in_window"].notna(), "usage"])
     assert (model["driver_1_direction"].to_numpy()[by_usage & high] == "raises risk").all()
-    # the effect is the probability change when usage goes back to its training median
+    # the effect is this customer's probability minus the one with the feature at its training reference
+    final = run.final_model()
+    model_obj = final.models[run.selected_model]
+    first = today[~today["is_cancel_pending"]].head(5)
+    X = prepare_features(first.reset_index(drop=True), run._spec)
+    for k in (1, 2, 3):
+        for i, row in scored.set_index("customer_id").loc[first["customer_id"]].reset_index().iterrows():
+            feature = row[f"driver_{k}"]
+            occluded = X.iloc[[i]].copy()
+            occluded[feature] = final.reference[feature]
+            expected = model_obj.predict(X.iloc[[i]])[0] - model_obj.predict(occluded)[0]
+            assert row[f"driver_{k}_effect"] == pytest.approx(expected, abs=1e-6)
+            assert row["churn_probability"] == pytest.approx(model_obj.predict(X.iloc[[i]])[0])
     known = scored[scored["prediction_method"] == "known_outcome"]
     assert len(known) and known["driver_1"].eq("is_cancel_pending").all()
     assert scored["training_window_end"].max() == pd.Timestamp("2024-09-30")  # last date with a closed window
+    # every label is known by the latest date, so the latest fold trained on the same rows: same scores
+    oot = run.out_of_time_predictions
+    latest = oot[oot["is_selected_model"] & (oot["observation_date"] == oot["observation_date"].max())]
+    assert np.array_equal(latest.sort_values("customer_id")["churn_probability"].to_numpy(),
+                          scored.sort_values("customer_id")["churn_probability"].to_numpy())
 
 
 @pytest.mark.parametrize("change, says", [
@@ -248,6 +292,10 @@ def test_bad_roles_and_settings_name_what_is_wrong(table):
         run_on(table, compare_cols={"health_score": 2})
     with pytest.raises(MlError, match="models must name"):
         run_on(table, models=("forest",))
+    with pytest.raises(MlError, match="horizon_days must be a whole number"):
+        run_on(table, horizon_days="90")  # e.g. a dbt var passed as text
+    # one excluded column given as text, not a tuple, is that column (not its letters)
+    assert "seats" not in run_on(table, exclude_cols="seats", models=("logistic",)).feature_cols
     with pytest.raises(MlError, match="feature column 'plan_tier' is not in the table"):
         run_churn_pipeline(table, **ROLES, feature_cols=["usage", "plan_tier"])
     with pytest.raises(MlError, match="feature column 'usage' is not in the table"):
@@ -264,15 +312,18 @@ def test_the_warehouse_table_roles_keep_keys_and_outcomes_out_of_the_features(ta
         churn_date=(dates + pd.Timedelta(days=30)).where(table["churned_in_window"].fillna(0).eq(1)),
         arr_amount=table["mrr_amount"] * 12)
     run = run_churn_pipeline(shaped, **ML_CHURN_FEATURES_ROLES, config=ChurnConfig(**FAST))
-    assert sorted(run.feature_cols) == ["seats", "segment", "usage"]
+    assert sorted(run.feature_cols) == ["mrr_amount", "seats", "segment", "usage"]  # MRR is a feature
     assert run.categorical_cols == ["segment"]
     assert set(run.evaluation["compare_name"]) == {"health_score"}
     with pytest.raises(MlError, match="feature column 'churn_date' holds dates"):
         run_churn_pipeline(shaped, **{**ML_CHURN_FEATURES_ROLES, "exclude_cols": ()}, config=ChurnConfig(**FAST))
 
 
-def test_isotonic_calibration_and_sampled_training_rows(table):
-    run = run_on(table, calibration="isotonic", max_train_rows=300, models=("logistic",))
+def test_isotonic_calibration_sampled_training_rows_and_infinite_values(table):
+    # with an infinite ratio here and there (read as missing: the scaler would fail on it)
+    ratio = np.where(np.arange(len(table)) % 5 == 0, np.inf, table["seats"] / 10)
+    run = run_on(table.assign(ratio=ratio), calibration="isotonic", max_train_rows=300, models=("logistic",))
+    assert "ratio" in run.feature_cols
     calibrated = run.folds[run.folds["calibration"].str.startswith("isotonic")]
     assert len(calibrated) >= 2
     for fold in calibrated["fold"]:
@@ -294,3 +345,16 @@ def test_a_table_without_any_label_yet_falls_back_instead_of_failing(table):
     unknown = scored[scored["prediction_method"] != "known_outcome"]
     assert unknown["prediction_method"].eq("fallback_none").all() and unknown["churn_probability"].isna().all()
     assert unknown["fallback_reason"].str.contains("no labelled history").all()
+
+
+def test_a_cached_run_is_shared_for_the_same_table_and_settings_only(table):
+    kwargs = dict(**ROLES, config=ChurnConfig(**FAST, models=("logistic",)))
+    first = cached_churn_run(table, **kwargs)
+    assert cached_churn_run(table.copy(), **kwargs) is first
+    changed = table.assign(usage=table["usage"] * 2)
+    assert cached_churn_run(changed, **kwargs) is not first
+    other = cached_churn_run(table, **{**kwargs, "config": ChurnConfig(**FAST, models=("logistic",), seed=1)})
+    assert other is not first
+    # the seed deals the calibration groups, so another seed is another run
+    assert not other.out_of_time_predictions["churn_probability"].equals(
+        first.out_of_time_predictions["churn_probability"])

@@ -7,7 +7,8 @@
                              compare_cols={"health_score": -1}, config=ChurnConfig(horizon_days=90))
     run.evaluation; run.out_of_time_predictions; run.selected_model; run.predict(today_rows)
 
-On the warehouse's marts.ml_churn_features: run_churn_pipeline(frame, **ML_CHURN_FEATURES_ROLES, config=...).
+On the warehouse's marts.ml_churn_features: run_churn_pipeline(frame, **ML_CHURN_FEATURES_ROLES, config=...);
+cached_churn_run(frame, **same arguments) shares one run between the dbt Python models of one build.
 
 The CLI: `csops churn-train --table FILE --id COL --label COL [--date COL] ...` (csops churn-train --help).
 
@@ -77,8 +78,10 @@ model_name, fold, churn_probability, <label_col> (NaN: unknown), is_known_outcom
 fallback_reason, is_selected_model. run.folds: one row per fold (training window, rows, calibration,
 status, seconds). run.training_rows(fold): the rows a fold trained on.
 
-run.predict(frame_to_score): the selected model refit on every labelled, not-known-outcome row of the
-table (same calibration rule), one row per input row: <id_col>, churn_probability, model_name,
+run.predict(frame_to_score): the selected model trained on every labelled, not-known-outcome row of the
+table (same calibration rule; the latest fold's model itself when that fold trained on exactly those
+rows, as on a table whose labels are all known by its latest date - then today's scores equal the
+latest date's out-of-time predictions), one row per input row: <id_col>, churn_probability, model_name,
 model_version (model + hash of config, features and training rows), prediction_method ('model',
 'known_outcome', 'fallback_scores', 'fallback_base_rate', 'fallback_none'), fallback_reason,
 driver_1..3, driver_1..3_direction ('raises risk' / 'lowers risk'), driver_1..3_effect,
@@ -95,6 +98,6 @@ rows get the known-outcome column as driver 1 (its rate minus the base rate); fa
 """
 
 from .config import ML_CHURN_FEATURES_ROLES, ChurnConfig, MlError
-from .pipeline import ChurnRun, run_churn_pipeline
+from .pipeline import ChurnRun, cached_churn_run, run_churn_pipeline
 
-__all__ = ["ML_CHURN_FEATURES_ROLES", "ChurnConfig", "ChurnRun", "MlError", "run_churn_pipeline"]
+__all__ = ["ML_CHURN_FEATURES_ROLES", "ChurnConfig", "ChurnRun", "MlError", "cached_churn_run", "run_churn_pipeline"]

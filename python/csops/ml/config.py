@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import CsopsError
 
 MODELS = ("logistic", "gradient_boosting")
@@ -53,6 +55,15 @@ class ChurnConfig:
 
     def check(self) -> None:
         """Raise MlError on a setting that cannot work."""
+        for name in ("horizon_days", "lead_days", "seed", "min_train_rows", "min_train_churners", "min_train_dates",
+                     "fold_step", "n_splits", "min_calibration_churners", "calibration_folds", "min_split_churners",
+                     "gb_max_iter",
+                     "gb_max_leaf_nodes", "gb_min_samples_leaf", "max_categories"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise MlError(f"{name} must be a whole number (got {value!r})")
+        if self.max_categories < 2:
+            raise MlError(f"max_categories must be at least 2 (got {self.max_categories})")
         if self.horizon_days < 1:
             raise MlError(f"horizon_days must be at least 1 (got {self.horizon_days})")
         if self.lead_days < 0:
@@ -89,9 +100,9 @@ ML_CHURN_FEATURES_ROLES = {
     "id_col": "customer_id",
     "label_col": "churned_in_window",
     "date_col": "observation_date",
-    # keys and outcomes, never features: churn_date and is_label_known know the future; the amounts are
-    # what is at risk, not why
-    "exclude_cols": ("is_latest_observation", "churn_date", "is_label_known", "mrr_amount", "arr_amount"),
+    # keys and outcomes, never features: churn_date and is_label_known know the future; arr_amount is
+    # mrr_amount * 12 (MRR itself is a feature: small accounts churn more)
+    "exclude_cols": ("is_latest_observation", "churn_date", "is_label_known", "arr_amount"),
     "known_outcome_col": "is_cancel_pending",
     "group_col": "plan_group",
     "compare_cols": {"health_score": -1},

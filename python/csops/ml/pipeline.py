@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ EVALUATION_COLUMNS = [
 FOLD_COLUMNS = [
     "fold", "test_date", "train_date_start", "train_date_end", "train_rows", "train_churners", "train_dates",
     "train_base_rate", "fit_rows", "calibration_rows", "calibration", "test_rows", "test_labelled_rows",
-    "status", "reason", "seconds",
+    "status", "reason", "seconds", "cpu_seconds",
 ]
 MODEL_STATUSES = ("ok", "one_class_test", "no_labels_yet")  # a fold whose models were trained
 POOLED = "all"
@@ -139,7 +140,9 @@ def load_table(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: st
                           f"got {sign!r}")
         if not pd.api.types.is_numeric_dtype(frame[c]):
             raise MlError(f"compare column {c!r} must be numeric (got {frame[c].dtype})")
-    exclude_cols = list(exclude_cols or ())
+    exclude_cols = [exclude_cols] if isinstance(exclude_cols, str) else list(exclude_cols or ())
+    if isinstance(feature_cols, str):
+        feature_cols = [feature_cols]
     for c in exclude_cols:
         _require(frame, c, "excluded")
     if len(frame) == 0:
@@ -216,6 +219,7 @@ class TrainedSet:
     known_reason: str | None
     models: dict[str, FittedModel] = field(default_factory=dict)
     reference: dict = field(default_factory=dict)
+    known_idx: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
 
 
 def _history_problem(table: Table, idx: np.ndarray, config: ChurnConfig, with_dates: bool) -> tuple[str, str] | None:
@@ -290,7 +294,7 @@ def train(table: Table, train_idx: np.ndarray, known_idx: np.ndarray, spec: Feat
     empty = np.array([], dtype=int)
     if problem is not None:
         return TrainedSet(train_idx, empty, empty, problem[0], problem[1], "none: no model trained", base_rate,
-                          known_rate, known_reason)
+                          known_rate, known_reason, known_idx=known_idx)
     fit_idx = _sample(train_idx, config, salt)
     groups, note = _calibration_groups(table, fit_idx, config, salt)
     X_fit, y_fit = table.X.iloc[fit_idx], table.y[fit_idx]
@@ -298,7 +302,7 @@ def train(table: Table, train_idx: np.ndarray, known_idx: np.ndarray, spec: Feat
     fitted = {name: fit_model(name, spec, config, X_fit, y_fit, groups, note)
               for name in (models or config.models)}
     return TrainedSet(train_idx, fit_idx, cal_idx if cal_idx is not None else empty, "ok", "", note, base_rate,
-                      known_rate, known_reason, fitted, reference_values(table.X.iloc[train_idx], spec))
+                      known_rate, known_reason, fitted, reference_values(table.X.iloc[train_idx], spec), known_idx)
 
 
 def predict_rows(trained: TrainedSet, table_X: pd.DataFrame, known: np.ndarray, fallback: np.ndarray | None,
@@ -549,6 +553,7 @@ class ChurnRun:
     _spec: FeatureSpec = field(repr=False)
     _fold_train: dict[str, TrainedSet] = field(repr=False)
     _final: TrainedSet | None = field(default=None, repr=False)
+    _last_fold: TrainedSet | None = field(default=None, repr=False)  # the latest fold's models, to reuse
 
     def training_rows(self, fold: str) -> pd.DataFrame:
         """The training rows of fold `fold`: id, date, label, role ('fit', 'calibration', or 'unused' when
@@ -568,10 +573,17 @@ class ChurnRun:
         """The models trained on every labelled, not-known-outcome row of the table (built on first use)."""
         if self._final is None:
             t = self._table
-            with threadpool_limits(limits=self.config.n_threads):
-                self._final = train(t, np.flatnonzero(t.labelled & ~t.known), np.flatnonzero(t.labelled & t.known),
-                                    self._spec, self.config, salt=0, what="in the table",
-                                    models=(self.selected_model,))
+            train_idx, known_idx = np.flatnonzero(t.labelled & ~t.known), np.flatnonzero(t.labelled & t.known)
+            last = self._last_fold
+            if (last is not None and np.array_equal(last.train_idx, train_idx)
+                    and np.array_equal(np.sort(last.known_idx), known_idx) and last.status == "ok"):
+                # the latest fold trained on exactly these rows (a table whose labels are all known by its
+                # latest date): its model is the final model, and today's scores equal its predictions
+                self._final = last
+            else:
+                with threadpool_limits(limits=self.config.n_threads):
+                    self._final = train(t, train_idx, known_idx, self._spec, self.config, salt=0,
+                                        what="in the table", models=(self.selected_model,))
         return self._final
 
     @property
@@ -681,11 +693,13 @@ def _run(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: str | No
     folds = time_folds(table, config) if date_col else stratified_folds(table, config)
 
     evaluation, predictions, fold_rows, fold_train = [], [], [], {}
+    last_fold = None
     scored: dict[str, list[_Scored]] = {m: [] for m in config.models}
     for k, fold in enumerate(folds, start=1):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         when = f"before {_iso(fold.test_date)}" if fold.test_date is not None else "outside the fold"
         trained = train(table, fold.train_idx, fold.known_idx, spec, config, salt=k, what=when)
+        last_fold = trained if fold is folds[-1] and date_col else None
         fold_train[fold.label] = TrainedSet(trained.train_idx, trained.fit_idx, trained.cal_idx, trained.status,
                                             trained.reason, trained.calibration, trained.base_rate,
                                             trained.known_rate, trained.known_reason)
@@ -716,11 +730,17 @@ def _run(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: str | No
             "calibration_rows": len(trained.cal_idx), "calibration": trained.calibration,
             "test_rows": len(idx), "test_labelled_rows": int(table.labelled[idx].sum()),
             "status": trained.status, "reason": trained.reason,
-            "seconds": round(time.perf_counter() - started, 3)})
+            "seconds": round(time.perf_counter() - started, 3),
+            "cpu_seconds": round(time.process_time() - cpu_started, 3)})
     for model in config.models:
         evaluation += _evaluate_pooled(model, scored[model], folds, table, group_col)
 
     ev = pd.DataFrame(evaluation, columns=EVALUATION_COLUMNS)
+    for c in ("test_date_start", "test_date_end", "train_date_end"):
+        ev[c] = pd.to_datetime(ev[c])
+    fold_table = pd.DataFrame(fold_rows, columns=FOLD_COLUMNS)
+    for c in ("test_date", "train_date_start", "train_date_end"):
+        fold_table[c] = pd.to_datetime(fold_table[c])
     pooled = ev[(ev["fold"] == POOLED) & (ev["row_group"] == "headline") & ev["log_loss"].notna()]
     pooled = pooled.drop_duplicates("model_name")
     rule = ("the lowest pooled out-of-time log loss on the headline rows (every fold that trained a model; "
@@ -739,7 +759,28 @@ def _run(frame: pd.DataFrame, *, id_col: str, label_col: str, date_col: str | No
     return ChurnRun(
         fold_scheme=_fold_scheme(table, folds, config, date_col, label_col), evaluation=ev,
         out_of_time_predictions=oot, selected_model=selected, selection_rule=selection,
-        folds=pd.DataFrame(fold_rows, columns=FOLD_COLUMNS), config=config, feature_cols=list(spec.columns),
+        folds=fold_table, config=config, feature_cols=list(spec.columns),
         categorical_cols=spec.categorical_columns, id_col=id_col, label_col=label_col, date_col=date_col,
         known_outcome_col=known_outcome_col, fallback_col=fallback_col, _table=table, _spec=spec,
-        _fold_train=fold_train)
+        _fold_train=fold_train, _last_fold=last_fold)
+
+
+_CACHE: dict[str, ChurnRun] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def cached_churn_run(frame: pd.DataFrame, **kwargs) -> ChurnRun:
+    """run_churn_pipeline, remembered for the last input: several dbt Python models of one `dbt build`
+    (backtest scores, evaluation, today's predictions) read the same table and share one run instead of
+    training it three times. The key is a hash of the table's content and every argument, so a changed
+    table or setting trains again; runs are deterministic, so a remembered run equals a fresh one."""
+    digest = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in kwargs.items())).encode())
+    digest.update(repr(list(frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    key = digest.hexdigest()
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            run = run_churn_pipeline(frame, **kwargs)
+            _CACHE.clear()
+            _CACHE[key] = run
+        return _CACHE[key]

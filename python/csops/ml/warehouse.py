@@ -5,16 +5,14 @@
 
 All three models run the same pipeline on the same table (`churn_run`): the out-of-time backtest
 (csops.ml.run_churn_pipeline) on every observation date, then the selected model refit on every
-labelled row for today's scores. The run is computed once per process and table content: the first
-model that asks computes it, the next ones (dbt runs them in the same process, after it) reuse it.
-Asking with other data or settings (another table, other vars) computes a new run, so a model built
-alone (`dbt build --select ml_churn_predictions`) gets the same result, only slower.
+labelled row for today's scores. The run is computed once per process and table content
+(csops.ml.cached_churn_run): the first model that asks computes it, the next ones (dbt runs them in the
+same process, after it) reuse it; a model built alone gets the same result, only slower.
 
-Columns of ml_churn_features that are not features: the keys, the labels (they look ahead), the
-pending-cancellation flag (a known outcome, csops.ml's known_outcome_col), plan_group (the evaluation's
-split: monthly vs term plans), health_score (the baseline the models are compared with) and
-arr_amount (mrr_amount * 12). Everything else is a feature; mrr_amount is one (small accounts churn
-more) and is also what the revenue forecast multiplies.
+The column roles are csops.ml.ML_CHURN_FEATURES_ROLES: the keys, the labels (they look ahead), the
+pending-cancellation flag (a known outcome), plan_group (the evaluation's split: monthly vs term plans),
+health_score (the baseline the models are compared with) and arr_amount (mrr_amount * 12) are not
+features; everything else is, plus is_term_plan derived here (`with_derived`).
 
 Risk tiers (vars ml_churn_high_risk_probability, ml_churn_medium_risk_probability): high when the
 90-day churn probability is at least the high threshold, medium at least the medium one, else low. A
@@ -27,25 +25,20 @@ before the model.
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
-from .config import ChurnConfig, MlError
-from .pipeline import ChurnRun, run_churn_pipeline
+from .config import ML_CHURN_FEATURES_ROLES, ChurnConfig, MlError
+from .pipeline import ChurnRun, cached_churn_run
 
-ID, DATE, LABEL = "customer_id", "observation_date", "churned_in_window"
-KNOWN_OUTCOME, GROUP, COMPARE = "is_cancel_pending", "plan_group", "health_score"
-NOT_FEATURES = ("is_latest_observation", "churn_date", "is_label_known", "arr_amount")
+ID, DATE, LABEL = (ML_CHURN_FEATURES_ROLES[k] for k in ("id_col", "date_col", "label_col"))
+KNOWN_OUTCOME, GROUP = ML_CHURN_FEATURES_ROLES["known_outcome_col"], ML_CHURN_FEATURES_ROLES["group_col"]
+COMPARE = "health_score"
 # backtest rows carry these columns of ml_churn_features beside the prediction
 CARRIED = (GROUP, "mrr_amount", COMPARE, "is_latest_observation")
 BAND_TIERS = {"red": "high", "yellow": "medium", "green": "low"}
-
-_cache: dict[str, ChurnRun] = {}
-_lock = threading.Lock()
 
 
 def settings(meta: object) -> tuple[ChurnConfig, float, float]:
@@ -75,13 +68,6 @@ def settings(meta: object) -> tuple[ChurnConfig, float, float]:
     return config, high, medium
 
 
-def _key(features: pd.DataFrame, config: ChurnConfig) -> str:
-    digest = hashlib.sha256(repr(config).encode())
-    digest.update(",".join(f"{c}:{t}" for c, t in features.dtypes.astype(str).items()).encode())
-    digest.update(pd.util.hash_pandas_object(features, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
 def with_derived(features: pd.DataFrame) -> pd.DataFrame:
     """ml_churn_features plus the features derived here: is_term_plan (plan_group = 'term'; the default
     split_by - monthly plans can churn any month, term plans only at a term end)."""
@@ -91,14 +77,7 @@ def with_derived(features: pd.DataFrame) -> pd.DataFrame:
 def churn_run(features: pd.DataFrame, config: ChurnConfig) -> ChurnRun:
     """The pipeline's run on ml_churn_features (one per table content and config in this process)."""
     features = with_derived(features).sort_values([DATE, ID], kind="stable").reset_index(drop=True)
-    key = _key(features, config)
-    with _lock:
-        if key not in _cache:
-            _cache.clear()  # one run at a time: a run holds the table and its models
-            _cache[key] = run_churn_pipeline(
-                features, id_col=ID, label_col=LABEL, date_col=DATE, exclude_cols=NOT_FEATURES,
-                known_outcome_col=KNOWN_OUTCOME, group_col=GROUP, compare_cols={COMPARE: -1}, config=config)
-        return _cache[key]
+    return cached_churn_run(features, **ML_CHURN_FEATURES_ROLES, config=config)
 
 
 def risk_tiers(p: np.ndarray, method: np.ndarray, high: float, medium: float) -> np.ndarray:

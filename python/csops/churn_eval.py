@@ -161,6 +161,7 @@ class ModelSlice:
     churners: int  # the warehouse's label
     truth_known: int  # rows whose truth window closed before the truth's as-of
     truth_churners: int  # of those, rows with a true churn event in the window
+    label_disagreements: int  # of those, rows whose warehouse label says otherwise
     mean_probability: float | None
     oracle_mean_probability: float | None
     model_auc: float | None
@@ -350,6 +351,8 @@ def grade(frame: pd.DataFrame, counts: dict, as_of: date, thresholds: Thresholds
         result.slices.append(_slice(part, model, is_selected, "all", "all"))
         for column in SLICES:
             keys = part[column].fillna("(none)").astype(str)
+            if keys.nunique() < 2:
+                continue  # one value: the same rows as 'all'
             for value, sub in part.groupby(keys, sort=True):
                 result.slices.append(_slice(sub, model, is_selected, column, str(value)))
         cancelled = rows[pending & (rows["model_name"].astype(str) == model).to_numpy()]
@@ -374,23 +377,29 @@ def _slice(rows: pd.DataFrame, model: str, is_selected: bool, slice_: str, value
     health = rows["health_score"].to_numpy(dtype=float)
     scored = ~np.isnan(health)
     n, churners = len(rows), int(y.sum())
-    note = ""
+    truth_churned = rows["truth_churned"].to_numpy(dtype=object)
+    disagree = int(sum(bool(t) != bool(label) for t, label, k in zip(truth_churned, y, known, strict=True) if k))
+    notes = []
     if n == 0:
-        note = "undefined: no rows"
+        notes.append("undefined: no rows")
     elif churners == 0:
-        note = "undefined: no churners"
+        notes.append("undefined: no churners")
     elif churners == n:
-        note = "undefined: every row churned"
+        notes.append("undefined: every row churned")
+    if disagree:
+        notes.append(f"label differs from the truth's churn on {disagree:,} rows")
+    if scored.sum() < n:
+        notes.append(f"health on {int(scored.sum()):,} rows")
     return ModelSlice(
         model_name=model, is_selected=is_selected, slice=slice_, value=value, rows=n,
         customers=int(rows["customer_key"].nunique()), churners=churners, truth_known=int(known.sum()),
-        truth_churners=int(rows.loc[known, "truth_churned"].astype(bool).sum()),
+        truth_churners=int(rows.loc[known, "truth_churned"].astype(bool).sum()), label_disagreements=disagree,
         mean_probability=float(p.mean()) if n else None, oracle_mean_probability=float(oracle.mean()) if n else None,
         model_auc=auc(p, y), oracle_auc=auc(oracle, y),
         model_lift=top_share_lift(p, y), oracle_lift=top_share_lift(oracle, y),
         model_brier_skill=brier_skill(p, y), oracle_brier_skill=brier_skill(oracle, y),
         health_rows=int(scored.sum()), health_auc=auc(-health[scored], y[scored]),
-        model_auc_health_rows=auc(p[scored], y[scored]), note=note,
+        model_auc_health_rows=auc(p[scored], y[scored]), note="; ".join(notes),
     )
 
 
@@ -405,7 +414,8 @@ def _targets(result: ChurnEvaluation, t: Thresholds) -> list[ChurnTarget]:
         return [ChurnTarget(name, None, 0, "min", False, f"{name}: cannot be graded ({result.selected_problem})",
                             bar=bar) for name, bar in bars.items()] + _forecast_targets(result.forecast)
     s = result.overall(result.selected_model)
-    why = f" ({s.note}, {s.rows:,} headline rows)" if s.note else ""
+    undefined = s.note.split("; ")[0] if s.note.startswith("undefined") else ""
+    why = f" ({undefined}, {s.rows:,} headline rows)" if undefined else ""
     names = list(bars)
     targets.append(_churn_target(at_least(names[0], s.auc_ratio, t.min_auc_ratio, why), bars[names[0]],
                                  f"model AUC {fmt(s.model_auc)} vs the oracle's {fmt(s.oracle_auc)} on "
@@ -435,7 +445,7 @@ def _targets(result: ChurnEvaluation, t: Thresholds) -> list[ChurnTarget]:
                                  f"the oracle's {fmt(s.oracle_brier_skill)}"))
     name = names[4]
     if s.model_auc_health_rows is None or s.health_auc is None:
-        reason = "no health scores" if not s.health_rows else s.note or "undefined"
+        reason = "no health scores" if not s.health_rows else "undefined: no churners or no stayers among them"
         targets.append(ChurnTarget(name, None, 0, "min", False,
                                    f"{name}: cannot be graded ({reason}, {s.health_rows:,} rows with a score)",
                                    bar=bars[name]))
@@ -628,10 +638,11 @@ def format_evaluation(result: ChurnEvaluation) -> str:
     ]
     if r.duplicates:
         lines += _wrap(f"  ({r.duplicates:,} rows repeat a model, customer and date already scored: several folds "
-                       "predicted the same month)", pad)
+                       "predicted the same month)", "   ")
     if r.headline_truth_cancel_pending:
-        lines += _wrap(f"  ({r.headline_truth_cancel_pending:,} headline rows are cancel-pending in the truth but not "
-                       "in the warehouse: the request was not loaded yet; the oracle knows it, the model cannot)", pad)
+        lines += _wrap(f"  ({r.headline_truth_cancel_pending:,} headline rows are cancel-pending in the truth but "
+                       "not in the warehouse: the request was not loaded yet; the oracle knows it, the model cannot)",
+                       "   ")
     header = (f"{'slice':<24}{'rows':>8}{'churned':>9}{'rate':>7}{'truth':>7}{'mean p':>8}{'oracle':>8}"
               f"{'AUC':>7}{'oracle':>8}{'ratio':>7}{'lift':>7}{'oracle':>8}{'Brier':>7}{'oracle':>8}"
               f"{'health':>8}  note")

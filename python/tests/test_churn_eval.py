@@ -215,6 +215,18 @@ def test_rows_that_cannot_be_matched_are_counted_not_dropped(tmp_path, capsys):
     assert "8 NOT MATCHED to the truth" in out and "6 whose customer the truth does not know" in out
 
 
+def test_a_warehouse_label_the_truth_contradicts_is_counted(tmp_path, capsys):
+    rows = scores("oracle_copy", oracle, True)
+    flipped = next(r for r in rows if r["customer_id"] == "w_30" and r["observation_date"] == MONTH_ENDS[0])
+    flipped["churned_in_window"] = 1  # the warehouse says customer 30 churned; the truth has no churn
+    warehouse, truth = write_world(tmp_path, rows)
+    best = evaluate(warehouse, truth).overall("oracle_copy")
+    assert (best.churners, best.truth_churners, best.label_disagreements) == (19, 18, 1)
+    assert "label differs from the truth's churn on 1 rows" in best.note
+    code, out, _ = run_cli(capsys, warehouse, truth)
+    assert "label differs from the truth's churn on 1 rows" in out
+
+
 def test_json_output_parses_with_every_figure(tmp_path, capsys):
     warehouse, truth = write_world(tmp_path, scores("oracle_copy", oracle, True) + scores("coin", coin(), False))
     code, out, _ = run_cli(capsys, warehouse, truth, "--json")

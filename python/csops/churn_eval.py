@@ -59,6 +59,7 @@ from .eval_common import (
     IDENTITY_COLUMNS,
     Target,
     at_least,
+    at_most_above,
     auc,
     create_customer_keys,
     find_table,
@@ -67,6 +68,7 @@ from .eval_common import (
     require_truth_files,
     table_columns,
     truth_as_of,
+    undefined_note,
 )
 from .warehouse import connect_read_only
 
@@ -379,13 +381,7 @@ def _slice(rows: pd.DataFrame, model: str, is_selected: bool, slice_: str, value
     n, churners = len(rows), int(y.sum())
     truth_churned = rows["truth_churned"].to_numpy(dtype=object)
     disagree = int(sum(bool(t) != bool(label) for t, label, k in zip(truth_churned, y, known, strict=True) if k))
-    notes = []
-    if n == 0:
-        notes.append("undefined: no rows")
-    elif churners == 0:
-        notes.append("undefined: no churners")
-    elif churners == n:
-        notes.append("undefined: every row churned")
+    notes = [undefined_note(n, churners)] if undefined_note(n, churners) else []
     if disagree:
         notes.append(f"label differs from the truth's churn on {disagree:,} rows")
     if scored.sum() < n:
@@ -420,20 +416,13 @@ def _targets(result: ChurnEvaluation, t: Thresholds) -> list[ChurnTarget]:
     targets.append(_churn_target(at_least(names[0], s.auc_ratio, t.min_auc_ratio, why), bars[names[0]],
                                  f"model AUC {fmt(s.model_auc)} vs the oracle's {fmt(s.oracle_auc)} on "
                                  f"{s.rows:,} rows"))
-    if s.auc_excess is None:
-        targets.append(ChurnTarget(names[1], None, t.max_auc_excess, "max", False,
-                                   f"{names[1]}: cannot be graded{why or ' (undefined)'}", bar=bars[names[1]]))
-    else:
-        ok = s.auc_excess <= t.max_auc_excess
-        message = (f"{names[1]}: model AUC {s.model_auc:.4f} - oracle AUC {s.oracle_auc:.4f} = "
-                   f"{s.auc_excess:+.4f} (max +{t.max_auc_excess:.2f})")
-        detail = "no model can rank better than the truth's own probability; more than the margin is leakage"
-        if not ok:
-            message += (f", {s.auc_excess - t.max_auc_excess:.4f} over: the model ranks better than the true "
-                        "probability, so it has seen the future (a feature loaded after the observation date)")
-            detail = "the model ranks better than the truth itself: it has seen the future (leakage)"
-        targets.append(ChurnTarget(names[1], s.auc_excess, t.max_auc_excess, "max", ok, message,
-                                   bar=bars[names[1]], detail=detail))
+    leak = at_most_above(names[1], s.model_auc, s.oracle_auc, t.max_auc_excess, ("model", "oracle"),
+                         "the model ranks better than the true probability, so it has seen the future (a feature "
+                         "loaded after the observation date)", why)
+    targets.append(_churn_target(leak, bars[names[1]],
+                                 "no model can rank better than the truth's own probability; more than the margin "
+                                 "is leakage" if leak.ok else
+                                 "the model ranks better than the truth itself: it has seen the future (leakage)"))
     top = s.model_lift * s.churn_rate if s.model_lift is not None and s.churn_rate is not None else None
     rate = fmt(s.churn_rate, ".1%")
     targets.append(_churn_target(at_least(names[2], s.model_lift, t.min_lift, why), bars[names[2]],

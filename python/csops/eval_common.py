@@ -62,6 +62,32 @@ def at_least(name: str, value: float | None, limit: float, why: str) -> Target:
     return Target(name, value, limit, "min", ok, message)
 
 
+def at_most_above(name: str, value_auc: float | None, reference_auc: float | None, limit: float,
+                  labels: tuple[str, str], leak: str, why: str) -> Target:
+    """A 'max' target on value_auc - reference_auc (leakage: beating the truth by more than `limit`);
+    `labels` name both AUCs in the message, `leak` says what going over means."""
+    if value_auc is None or reference_auc is None:
+        return Target(name, None, limit, "max", False, f"{name}: cannot be graded{why or ' (undefined)'}")
+    excess = value_auc - reference_auc
+    ok = excess <= limit
+    message = (f"{name}: {labels[0]} AUC {value_auc:.4f} - {labels[1]} AUC {reference_auc:.4f} = "
+               f"{excess:+.4f} (max +{limit:.2f})")
+    if not ok:
+        message += f", {excess - limit:.4f} over: {leak}"
+    return Target(name, excess, limit, "max", ok, message)
+
+
+def undefined_note(rows: int, churners: int, no_rows: str = "no rows") -> str:
+    """Why an AUC on these rows is undefined ('' when it is defined)."""
+    if rows == 0:
+        return f"undefined: {no_rows}"
+    if churners == 0:
+        return "undefined: no churners"
+    if churners == rows:
+        return "undefined: every row churned"
+    return ""
+
+
 def truth_as_of(truth: Path, error: type[CsopsError]) -> date:
     """The as_of date of the truth folder's _manifest.json; `error` when missing or invalid."""
     manifest = truth / "_manifest.json"

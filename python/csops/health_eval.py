@@ -47,6 +47,7 @@ from .eval_common import (
     IDENTITY_COLUMNS,
     Target,
     at_least,
+    at_most_above,
     auc,
     create_customer_keys,
     find_table,
@@ -54,6 +55,7 @@ from .eval_common import (
     require_truth_files,
     target_lines,
     truth_as_of,
+    undefined_note,
 )
 from .eval_common import fmt as _fmt
 from .warehouse import connect_read_only
@@ -276,13 +278,7 @@ def _window_known(rows: pd.DataFrame, as_of: date, horizon: int) -> np.ndarray:
 def _churn_slice(rows: pd.DataFrame, horizon: int, slice_: str, value: str) -> ChurnSlice:
     churned = rows[f"churn_in_{horizon}d"].to_numpy(dtype=bool)
     n, churners = len(rows), int(churned.sum())
-    note = ""
-    if n == 0:
-        note = "undefined: no rows with a full outcome window"
-    elif churners == 0:
-        note = "undefined: no churners"
-    elif churners == n:
-        note = "undefined: every row churned"
+    note = undefined_note(n, churners, "no rows with a full outcome window")
     return ChurnSlice(
         horizon_days=horizon, slice=slice_, value=value, rows=n, churners=churners,
         customers=int(rows["customer_key"].nunique()),
@@ -301,19 +297,11 @@ def _targets(result: HealthEvaluation, t: Thresholds) -> list[Target]:
                              t.min_auc_ratio, why))
     for horizon in HORIZONS:
         c = result.overall(horizon)
-        name = f"{horizon}-day churn AUC above latent health AUC (leakage)"
-        if c.auc_excess is None:
-            why = f" ({c.note}, {c.rows:,} rows)"
-            targets.append(Target(name, None, t.max_auc_excess, "max", False,
-                                  f"{name}: cannot be graded{why}"))
-            continue
-        ok = c.auc_excess <= t.max_auc_excess
-        message = (f"{name}: score AUC {c.score_auc:.4f} - latent AUC {c.latent_auc:.4f} = "
-                   f"{c.auc_excess:+.4f} (max +{t.max_auc_excess:.2f})")
-        if not ok:
-            message += (f", {c.auc_excess - t.max_auc_excess:.4f} over: the score beats the true latent health, "
-                        "so it has leaked contract timing or the future")
-        targets.append(Target(name, c.auc_excess, t.max_auc_excess, "max", ok, message))
+        targets.append(at_most_above(
+            f"{horizon}-day churn AUC above latent health AUC (leakage)", c.score_auc, c.latent_auc,
+            t.max_auc_excess, ("score", "latent"),
+            "the score beats the true latent health, so it has leaked contract timing or the future",
+            f" ({c.note}, {c.rows:,} rows)"))
     bands = result.bands
     assert bands is not None
     targets.append(at_least(f"red band {GRADED_HORIZON}-day churn lift", bands.red_lift, t.min_red_lift,

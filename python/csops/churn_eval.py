@@ -64,6 +64,7 @@ from .eval_common import (
     create_customer_keys,
     find_table,
     fmt,
+    quote,
     register_truth_views,
     require_truth_files,
     table_columns,
@@ -528,6 +529,41 @@ def read_forecast(con: duckdb.DuckDBPyConnection, thresholds: Thresholds = Thres
     return result
 
 
+def write_oracle_backtest(truth: str | Path, warehouse: str | Path) -> None:
+    """A warehouse whose only model is the truth itself (model 'oracle', selected): its customers are the
+    true customers (dim_customers from truth customers), and it scores every month end of the churn
+    outlook with churn_probability_90d, labelled from the truth's churn events where the window closed,
+    health_score 100 x latent health. Graded, it gives the ceiling any model can reach on the same data
+    (bench/churn_oracle_ceiling.py) and checks the grader on real truth files (its tests)."""
+    truth, warehouse = Path(truth), Path(warehouse)
+    as_of = truth_as_of(truth, ChurnEvalError)
+    files = {name: quote((truth / f"{name}.parquet").as_posix())
+             for name in ("customers", "churn_outlook_monthly", "churn_events")}
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(f"""create or replace table marts.dim_customers as
+            select 'w_' || customer_key as customer_id, crm_account_id, billing_customer_id
+            from read_parquet('{files["customers"]}')""")
+        con.execute(f"""create or replace table marts.{SCORES} as
+            select
+                'w_' || o.customer_key as customer_id,
+                o.month_end as observation_date,
+                'oracle' as model_name,
+                '1' as fold,
+                o.churn_probability_90d as churn_probability,
+                case when o.month_end + interval {WINDOW_DAYS} day < ? then cast(exists (
+                    select 1 from read_parquet('{files["churn_events"]}') as e
+                    where e.customer_key = o.customer_key and e.churn_date > o.month_end
+                        and e.churn_date <= o.month_end + interval {WINDOW_DAYS} day) as integer) end
+                    as churned_in_window,
+                o.cancel_pending as is_cancel_pending,
+                case when o.billing_interval = 'month' then 'monthly' else 'term' end as plan_group,
+                cast(null as double) as mrr_amount,
+                100 * o.latent_health as health_score,
+                true as is_selected_model
+            from read_parquet('{files["churn_outlook_monthly"]}') as o""", [as_of])
+
+
 def _load(con: duckdb.DuckDBPyConnection, truth: Path, as_of: date) -> tuple[pd.DataFrame, dict]:
     tables = {name: find_table(con, name, columns, ChurnEvalError,
                                f"marts.{name} is not in the warehouse; run dbt build first (with the churn models)")
@@ -620,9 +656,10 @@ def format_evaluation(result: ChurnEvaluation) -> str:
     if r.no_probability:
         lines.append(f"  {r.no_probability:>9,} with no churn_probability")
     lines += [
-        *_wrap(f"  {r.unmatched:>9,} NOT MATCHED to the truth{share}: {r.no_true_customer:,} whose customer the "
-               f"truth does not know (neither dim_customers' crm_account_id nor billing_customer_id), "
-               f"{r.no_truth_row:,} whose customer had no live paid subscription in the truth that month", pad),
+        *(_wrap(f"  {r.unmatched:>9,} NOT MATCHED to the truth{share}: {r.no_true_customer:,} whose customer the "
+                f"truth does not know (neither dim_customers' crm_account_id nor billing_customer_id), "
+                f"{r.no_truth_row:,} whose customer had no live paid subscription in the truth that month", pad)
+          if r.unmatched else [f"  {0:>9,} unmatched: every row is a true customer's month end in the truth"]),
         f"  {r.graded:>9,} graded: {r.headline:,} headline rows, {r.cancel_pending:,} cancel-pending rows (apart)",
     ]
     if r.duplicates:

@@ -20,7 +20,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csops.churn_eval import ChurnEvalError, Thresholds, brier_skill, evaluate, top_share_lift
+from csops.churn_eval import (
+    ChurnEvalError,
+    Thresholds,
+    brier_skill,
+    evaluate,
+    top_share_lift,
+    write_oracle_backtest,
+)
 from csops.cli import main
 
 pytestmark = pytest.mark.unit
@@ -325,32 +332,19 @@ def test_real_generated_truth_loads_and_the_oracle_matches_its_own_churn_events(
     customers and whose 'model' is the truth's probability, labelled from the truth's churn events,
     grades every labelled month end, matches all of them, and the label agrees with the truth's
     realised churn (the same 90-day window)."""
-    truth = tiny / "truth"
-    as_of = date.fromisoformat(json.loads((truth / "_manifest.json").read_text())["as_of"])
-    warehouse = tmp_path / "w.duckdb"
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema marts")
-        con.execute(f"""create table marts.dim_customers as
-            select 'w_' || customer_key as customer_id, crm_account_id, billing_customer_id
-            from read_parquet('{truth / 'customers.parquet'}')""")
-        con.execute(f"""create table marts.ml_churn_backtest_scores as
-            select 'w_' || o.customer_key as customer_id, o.month_end as observation_date, 'oracle' as model_name,
-                '1' as fold, o.churn_probability_90d as churn_probability,
-                case when o.month_end + 90 < date '{as_of}' then cast(exists (
-                    select 1 from read_parquet('{truth / 'churn_events.parquet'}') as e
-                    where e.customer_key = o.customer_key and e.churn_date > o.month_end
-                        and e.churn_date <= o.month_end + 90) as integer) end as churned_in_window,
-                o.cancel_pending as is_cancel_pending,
-                case when o.billing_interval = 'month' then 'monthly' else 'term' end as plan_group,
-                100.0 as mrr_amount, 100 * o.latent_health as health_score, true as is_selected_model
-            from read_parquet('{truth / 'churn_outlook_monthly.parquet'}') as o""")
-        expected = con.execute("select count(*) filter (where churned_in_window is not null), "
-                               "count(*) filter (where churned_in_window is null) "
-                               "from marts.ml_churn_backtest_scores").fetchone()
+    truth, warehouse = tiny / "truth", tmp_path / "w.duckdb"
+    write_oracle_backtest(truth, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        labelled, unknown, pending = con.execute(
+            "select count(*) filter (where churned_in_window is not null), "
+            "count(*) filter (where churned_in_window is null), "
+            "count(*) filter (where churned_in_window is not null and is_cancel_pending) "
+            "from marts.ml_churn_backtest_scores").fetchone()
     result = evaluate(warehouse, truth)
-    assert result.rows.graded == expected[0] > 100 and result.rows.label_unknown == expected[1]
-    assert result.rows.unmatched == 0
+    assert result.rows.graded == labelled > 100 and result.rows.label_unknown == unknown
+    assert result.rows.unmatched == 0 and result.rows.cancel_pending == pending
     overall = result.overall("oracle")
     assert overall.churners > 0 and overall.auc_ratio == pytest.approx(1.0)
-    assert overall.truth_churners == overall.churners and overall.truth_known == overall.rows
-    assert {s.value for s in result.slices if s.slice == "plan_group"} <= {"monthly", "term"}
+    assert overall.truth_churners == overall.churners and overall.label_disagreements == 0
+    assert overall.truth_known == overall.rows
+    assert result.cancel_pending[0].oracle_mean_probability == pytest.approx(1.0)

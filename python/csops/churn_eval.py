@@ -346,7 +346,7 @@ def grade(frame: pd.DataFrame, counts: dict, as_of: date, thresholds: Thresholds
     elif selected:
         result.selected_problem = f"several models are marked is_selected_model: {', '.join(map(str, selected))}"
     else:
-        result.selected_problem = "no graded row is marked is_selected_model"
+        result.selected_problem = "no month-end row with a known label is marked is_selected_model"
     models = sorted(frame["model_name"].astype(str).unique(), key=lambda m: (m != result.selected_model, m))
     for model in models:
         part = headline[headline["model_name"].astype(str) == model]

@@ -290,7 +290,7 @@ def test_no_selected_model_is_a_missed_target(tmp_path):
     warehouse, truth = write_world(tmp_path, scores("oracle_copy", oracle, False))
     result = evaluate(warehouse, truth)
     assert result.selected_model is None and not result.passed
-    assert "no graded row is marked is_selected_model" in result.targets[0].message
+    assert "no month-end row with a known label is marked is_selected_model" in result.targets[0].message
 
 
 def test_a_missing_table_or_column_is_one_line_naming_it(tmp_path, capsys):

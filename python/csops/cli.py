@@ -57,20 +57,29 @@ def _evaluate_health(args: argparse.Namespace) -> int:
     thresholds = Thresholds(min_auc_ratio=args.min_auc_ratio, min_red_lift=args.min_red_lift,
                             min_red_to_green=args.min_red_to_green, max_auc_excess=args.max_auc_excess)
     result = evaluate(args.warehouse, args.truth, thresholds)
-    print(format_json(result) if args.json else format_evaluation(result))
-    failed = [t for t in result.targets if not t.ok]
-    if failed:
-        sys.stdout.flush()
-        for t in failed:
-            print(f"below target: {t.message}", file=sys.stderr)
-    return 1 if failed else 0
+    return _graded(result, format_json(result) if args.json else format_evaluation(result))
 
 
 def _evaluate_plays(args: argparse.Namespace) -> int:
     from .plays_eval import Thresholds, evaluate, format_evaluation, format_json
 
     result = evaluate(args.warehouse, args.truth, Thresholds(min_coverage=args.min_coverage))
-    print(format_json(result) if args.json else format_evaluation(result))
+    return _graded(result, format_json(result) if args.json else format_evaluation(result))
+
+
+def _evaluate_churn(args: argparse.Namespace) -> int:
+    from .churn_eval import Thresholds, evaluate, format_evaluation, format_json
+
+    thresholds = Thresholds(min_auc_ratio=args.min_auc_ratio, min_lift=args.min_lift,
+                            min_brier_skill=args.min_brier_skill, max_auc_excess=args.max_auc_excess,
+                            forecast_method=args.forecast_method, baseline_method=args.baseline_method)
+    result = evaluate(args.warehouse, args.truth, thresholds)
+    return _graded(result, format_json(result) if args.json else format_evaluation(result))
+
+
+def _graded(result, report: str) -> int:
+    """Print an evaluation's report; each missed target on stderr; exit 1 when any target is missed."""
+    print(report)
     failed = [t for t in result.targets if not t.ok]
     if failed:
         sys.stdout.flush()
@@ -329,6 +338,36 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default 0.8)")
     p.add_argument("--json", action="store_true", help="print every row and the targets as JSON")
     p.set_defaults(func=_evaluate_plays)
+
+    ch = sub.add_parser(
+        "evaluate-churn",
+        help="grade the warehouse's churn model backtest against the demo data's ground truth",
+        description="On the rows of marts.ml_churn_backtest_scores at a month end with a known label, matched to "
+                    "the truth's churn outlook of the same customer and month end (unmatched rows are counted and "
+                    "said): per model, overall and per plan group and fold, the AUC for churn within 90 days "
+                    "against the AUC of the truth's own probability (the oracle) on the same rows, top-decile "
+                    "lift, Brier skill against the base rate, the health score's AUC; cancel-pending rows apart. "
+                    "Targets on the selected model; the revenue forecast against the naive baseline at 3, 6 and "
+                    "12 months when marts.rpt_revenue_forecast_backtest exists. Exits 1 when a target is missed, "
+                    "2 when an input is missing.",
+    )
+    _add_warehouse_argument(ch)
+    ch.add_argument("--truth", default="data/demo/truth", help="ground-truth folder (default data/demo/truth)")
+    ch.add_argument("--min-auc-ratio", type=float, default=0.97,
+                    help="model AUC / oracle AUC on the selected model's headline rows, at least (default 0.97)")
+    ch.add_argument("--min-lift", type=float, default=4.0,
+                    help="churn rate of the riskiest 10%% of rows / of all rows, at least (default 4)")
+    ch.add_argument("--min-brier-skill", type=float, default=0.10,
+                    help="1 - Brier / Brier of the base rate, at least (default 0.10)")
+    ch.add_argument("--max-auc-excess", type=float, default=0.02,
+                    help="model AUC - oracle AUC, at most; more is leakage (default 0.02)")
+    ch.add_argument("--forecast-method", default=None,
+                    help="the churn-model forecast's method in rpt_revenue_forecast_backtest (default: the one "
+                         "method named churn)")
+    ch.add_argument("--baseline-method", default=None,
+                    help="the naive baseline's method there (default: the one method named naive)")
+    ch.add_argument("--json", action="store_true", help="print the figures and targets as JSON")
+    ch.set_defaults(func=_evaluate_churn)
 
     t = sub.add_parser(
         "tune-health",

@@ -42,6 +42,22 @@ import numpy as np
 import pandas as pd
 
 from .errors import CsopsError
+from .eval_common import (
+    CUSTOMER_COLUMNS,
+    IDENTITY_COLUMNS,
+    Target,
+    at_least,
+    at_most_above,
+    auc,
+    create_customer_keys,
+    find_table,
+    register_truth_views,
+    require_truth_files,
+    target_lines,
+    truth_as_of,
+    undefined_note,
+)
+from .eval_common import fmt as _fmt
 from .warehouse import connect_read_only
 
 HORIZONS = (90, 180)
@@ -56,10 +72,10 @@ TRUTH_FILES = tuple(TRUTH_FILES_BY_VIEW.values())
 WAREHOUSE_COLUMNS = {
     "fct_customer_health_weekly": ("customer_id", "week_end_date", "health_score", "health_band", "segment",
                                    "lifecycle_phase", "scorecard_id", "scorecard_version"),
-    "dim_customers": ("customer_id", "crm_account_id", "billing_customer_id"),
+    "dim_customers": CUSTOMER_COLUMNS,
 }
 TRUTH_COLUMNS = {
-    "identity_map.parquet": ("system", "source_table", "source_id", "customer_key"),
+    "identity_map.parquet": IDENTITY_COLUMNS,
     "health_monthly.parquet": ("customer_key", "month_start", "latent_health"),
     "churn_events.parquet": ("customer_key", "churn_date"),
 }
@@ -145,16 +161,6 @@ class BandLift:
         return _ratio(self.red_rate, self.green_rate)
 
 
-@dataclass(frozen=True)
-class Target:
-    name: str
-    value: float | None
-    limit: float
-    kind: str  # 'min' or 'max'
-    ok: bool
-    message: str
-
-
 @dataclass
 class HealthEvaluation:
     as_of: date
@@ -197,19 +203,6 @@ class HealthEvaluation:
         }
 
 
-def auc(risk: np.ndarray, positive: np.ndarray) -> float | None:
-    """Mann-Whitney AUC of `risk` for `positive` (a higher risk should mean positive), ties at average
-    ranks; None when there are no positives or no negatives."""
-    risk = np.asarray(risk, dtype=float)
-    positive = np.asarray(positive, dtype=bool)
-    n_pos = int(positive.sum())
-    n_neg = len(positive) - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return None
-    ranks = pd.Series(risk).rank(method="average").to_numpy()
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
 def spearman(x: np.ndarray, y: np.ndarray) -> float | None:
     """Spearman's rho (Pearson on average ranks); None with fewer than two rows or a constant side."""
     if len(x) < 2:
@@ -224,10 +217,8 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float | None:
 def evaluate(warehouse: str | Path, truth: str | Path, thresholds: Thresholds = Thresholds()) -> HealthEvaluation:
     """Every figure and the targets graded; HealthEvalError (exit 2) when an input is missing."""
     truth = Path(truth)
-    as_of = _as_of(truth)
-    for name in TRUTH_FILES:
-        if not (truth / name).is_file():
-            raise HealthEvalError(f"no ground truth at {truth / name}; generate data with csops generate first")
+    as_of = truth_as_of(truth, HealthEvalError)
+    require_truth_files(truth, TRUTH_FILES, HealthEvalError)
     con = connect_read_only(warehouse)
     try:
         frame, weekly_rows = _load(con, truth)
@@ -287,13 +278,7 @@ def _window_known(rows: pd.DataFrame, as_of: date, horizon: int) -> np.ndarray:
 def _churn_slice(rows: pd.DataFrame, horizon: int, slice_: str, value: str) -> ChurnSlice:
     churned = rows[f"churn_in_{horizon}d"].to_numpy(dtype=bool)
     n, churners = len(rows), int(churned.sum())
-    note = ""
-    if n == 0:
-        note = "undefined: no rows with a full outcome window"
-    elif churners == 0:
-        note = "undefined: no churners"
-    elif churners == n:
-        note = "undefined: every row churned"
+    note = undefined_note(n, churners, "no rows with a full outcome window")
     return ChurnSlice(
         horizon_days=horizon, slice=slice_, value=value, rows=n, churners=churners,
         customers=int(rows["customer_key"].nunique()),
@@ -308,26 +293,18 @@ def _targets(result: HealthEvaluation, t: Thresholds) -> list[Target]:
     targets = []
     graded = result.overall(GRADED_HORIZON)
     why = f" ({graded.note}, {graded.rows:,} rows)" if graded.note else ""
-    targets.append(_at_least(f"{GRADED_HORIZON}-day churn AUC / latent health AUC", graded.auc_ratio,
+    targets.append(at_least(f"{GRADED_HORIZON}-day churn AUC / latent health AUC", graded.auc_ratio,
                              t.min_auc_ratio, why))
     for horizon in HORIZONS:
         c = result.overall(horizon)
-        name = f"{horizon}-day churn AUC above latent health AUC (leakage)"
-        if c.auc_excess is None:
-            why = f" ({c.note}, {c.rows:,} rows)"
-            targets.append(Target(name, None, t.max_auc_excess, "max", False,
-                                  f"{name}: cannot be graded{why}"))
-            continue
-        ok = c.auc_excess <= t.max_auc_excess
-        message = (f"{name}: score AUC {c.score_auc:.4f} - latent AUC {c.latent_auc:.4f} = "
-                   f"{c.auc_excess:+.4f} (max +{t.max_auc_excess:.2f})")
-        if not ok:
-            message += (f", {c.auc_excess - t.max_auc_excess:.4f} over: the score beats the true latent health, "
-                        "so it has leaked contract timing or the future")
-        targets.append(Target(name, c.auc_excess, t.max_auc_excess, "max", ok, message))
+        targets.append(at_most_above(
+            f"{horizon}-day churn AUC above latent health AUC (leakage)", c.score_auc, c.latent_auc,
+            t.max_auc_excess, ("score", "latent"),
+            "the score beats the true latent health, so it has leaked contract timing or the future",
+            f" ({c.note}, {c.rows:,} rows)"))
     bands = result.bands
     assert bands is not None
-    targets.append(_at_least(f"red band {GRADED_HORIZON}-day churn lift", bands.red_lift, t.min_red_lift,
+    targets.append(at_least(f"red band {GRADED_HORIZON}-day churn lift", bands.red_lift, t.min_red_lift,
                              _band_note(bands)))
     name = f"red-to-green {GRADED_HORIZON}-day churn ratio"
     if bands.red_to_green is None and bands.red_rate and bands.green_rows and not bands.green_churners:
@@ -336,18 +313,8 @@ def _targets(result: HealthEvaluation, t: Thresholds) -> list[Target]:
                               f"{name}: unbounded, no churners among {bands.green_rows:,} green rows "
                               f"against {bands.red_rate:.2%} of red rows (min {t.min_red_to_green:g})"))
     else:
-        targets.append(_at_least(name, bands.red_to_green, t.min_red_to_green, _band_note(bands, green=True)))
+        targets.append(at_least(name, bands.red_to_green, t.min_red_to_green, _band_note(bands, green=True)))
     return targets
-
-
-def _at_least(name: str, value: float | None, limit: float, why: str) -> Target:
-    if value is None:
-        return Target(name, None, limit, "min", False, f"{name}: cannot be graded{why or ' (undefined)'}")
-    ok = value >= limit
-    message = f"{name}: {value:.4f} (min {limit:g})"
-    if not ok:
-        message += f", {limit - value:.4f} short"
-    return Target(name, value, limit, "min", ok, message)
 
 
 def _band_note(bands: BandLift, green: bool = False) -> str:
@@ -372,52 +339,18 @@ def _groups(rows: pd.DataFrame, column: str) -> list[tuple[str, pd.DataFrame]]:
     return [(str(value), part) for value, part in rows.groupby(keys, sort=True)]
 
 
-def _as_of(truth: Path) -> date:
-    manifest = truth / "_manifest.json"
-    if not manifest.is_file():
-        raise HealthEvalError(f"no ground truth at {manifest}; generate data with csops generate first")
-    try:
-        return date.fromisoformat(json.loads(manifest.read_text())["as_of"])
-    except (ValueError, KeyError, TypeError) as e:
-        raise HealthEvalError(f"{manifest} has no valid as_of date ({type(e).__name__}: {e})") from e
-
-
 def _load(con: duckdb.DuckDBPyConnection, truth: Path) -> tuple[pd.DataFrame, int]:
     tables = {name: _table(con, name) for name in WAREHOUSE_COLUMNS}
-    for name, path in TRUTH_FILES_BY_VIEW.items():
-        file = truth / path
-        try:
-            con.execute(f"create temp view {name} as select * from read_parquet('{_quote(file.as_posix())}')")
-            columns = {r[0] for r in con.execute(f"describe {name}").fetchall()}
-        except duckdb.Error as e:
-            raise HealthEvalError(f"cannot read {file}: {str(e).splitlines()[0]}") from e
-        missing = [c for c in TRUTH_COLUMNS[path] if c not in columns]
-        if missing:
-            raise HealthEvalError(f"{file} has no column {', '.join(missing)}")
+    register_truth_views(con, truth, TRUTH_FILES_BY_VIEW, TRUTH_COLUMNS, HealthEvalError)
     weekly, customers = tables["fct_customer_health_weekly"], tables["dim_customers"]
+    create_customer_keys(con, customers)
     weekly_rows = con.execute(f"select count(*) from {weekly}").fetchone()[0]
     churn_flags = ",\n".join(
         f"exists (select 1 from truth_churn as c where c.customer_key = w.customer_key and "
         f"c.churn_date > w.week_end_date and c.churn_date <= w.week_end_date + interval {h} day) as churn_in_{h}d"
         for h in HORIZONS)
     frame = con.execute(f"""
-        with crm as (
-            select source_id, any_value(customer_key) as customer_key from truth_identity
-            where system = 'crm' and source_table = 'accounts' and customer_key is not null
-            group by source_id
-        ),
-        billing as (
-            select source_id, any_value(customer_key) as customer_key from truth_identity
-            where system = 'billing' and source_table = 'customers' and customer_key is not null
-            group by source_id
-        ),
-        customer_keys as (
-            select d.customer_id, coalesce(crm.customer_key, billing.customer_key) as customer_key
-            from {customers} as d
-            left join crm on crm.source_id = cast(d.crm_account_id as varchar)
-            left join billing on billing.source_id = cast(d.billing_customer_id as varchar)
-        ),
-        latent as (
+        with latent as (
             select customer_key, cast(month_start as date) as month_start, avg(latent_health) as latent_health
             from truth_health group by all
         ),
@@ -448,29 +381,10 @@ def _load(con: duckdb.DuckDBPyConnection, truth: Path) -> tuple[pd.DataFrame, in
     return frame, weekly_rows
 
 
-
-def _quote(text: str) -> str:
-    return text.replace("'", "''")
-
-
 def _table(con: duckdb.DuckDBPyConnection, name: str) -> str:
     """'<schema>.<name>', marts preferred; HealthEvalError naming the table or column when missing."""
-    rows = con.execute(
-        "select table_schema, column_name from information_schema.columns where table_name = ?", [name]
-    ).fetchall()
-    if not rows:
-        raise HealthEvalError(f"marts.{name} is not in the warehouse; run dbt build first")
-    schemas = sorted({r[0] for r in rows})
-    schema = "marts" if "marts" in schemas else schemas[0]
-    columns = {r[1] for r in rows if r[0] == schema}
-    missing = [c for c in WAREHOUSE_COLUMNS[name] if c not in columns]
-    if missing:
-        raise HealthEvalError(f"{schema}.{name} has no column {', '.join(missing)}; rebuild the warehouse")
-    return f'"{schema}"."{name}"'
-
-
-def _fmt(value: float | None, spec: str = ".3f") -> str:
-    return "n/a" if value is None else format(value, spec)
+    return find_table(con, name, WAREHOUSE_COLUMNS[name], HealthEvalError,
+                      f"marts.{name} is not in the warehouse; run dbt build first")
 
 
 def format_evaluation(result: HealthEvaluation) -> str:
@@ -506,7 +420,7 @@ def format_evaluation(result: HealthEvaluation) -> str:
                   f"green: {b.green_churners:,} of {b.green_rows:,} ({_fmt(b.green_rate, '.2%')})",
                   f"red lift {_fmt(b.red_lift, '.2f')}, red-to-green {_fmt(b.red_to_green, '.2f')}"]
     lines += ["", "targets"]
-    lines += [f"{'ok  ' if t.ok else 'FAIL'} {t.message}" for t in result.targets]
+    lines += target_lines(result.targets)
     return "\n".join(lines)
 
 

@@ -42,7 +42,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import CsopsError
-from .health_eval import BandLift, auc
+from .eval_common import auc, find_table
+from .eval_common import fmt as _fmt
+from .health_eval import BandLift
 from .warehouse import connect_read_only
 
 HORIZON_DAYS = 180
@@ -306,16 +308,8 @@ class Tuning:
 
 def _table(con: duckdb.DuckDBPyConnection, name: str, columns: tuple[str, ...]) -> str:
     """'"schema"."name"' of a table of the warehouse (the seeds land in main), or TuneHealthError."""
-    rows = con.execute("select table_schema, column_name from information_schema.columns where table_name = ? "
-                       "order by table_schema, ordinal_position", [name]).fetchall()
-    if not rows:
-        raise TuneHealthError(f"{name} is not in the warehouse; run dbt build first")
-    schema = rows[0][0]
-    have = {c for s, c in rows if s == schema}
-    missing = [c for c in columns if c not in have]
-    if missing:
-        raise TuneHealthError(f"{schema}.{name} has no column {', '.join(missing)}; rebuild the warehouse")
-    return f'"{schema}"."{name}"'
+    return find_table(con, name, columns, TuneHealthError, f"{name} is not in the warehouse; run dbt build first",
+                      schemas=())
 
 
 def _seed_frame(con: duckdb.DuckDBPyConnection, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -571,10 +565,6 @@ def to_csv(columns: list[str], rows: list[dict]) -> str:
     for r in rows:
         w.writerow([_cell(r.get(c)) for c in columns])
     return out.getvalue()
-
-
-def _fmt(value: float | None, spec: str = ".3f") -> str:
-    return "n/a" if value is None else format(value, spec)
 
 
 def _ratio_text(j: Judged) -> str:

@@ -45,6 +45,7 @@ import duckdb
 import pandas as pd
 
 from .errors import CsopsError
+from .eval_common import find_table, fmt, target_lines
 from .warehouse import connect_read_only
 
 # report metric -> (truth column, whether the truth is in the metric's unit, the follow-up column)
@@ -294,18 +295,9 @@ def evaluate(warehouse: str | Path, truth: str | Path, thresholds: Thresholds = 
 
 def _table(con: duckdb.DuckDBPyConnection, name: str) -> str:
     """'<schema>.<name>' (marts, else intermediate); PlaysEvalError naming the table or column when missing."""
-    rows = con.execute(
-        "select table_schema, column_name from information_schema.columns where table_name = ?", [name]
-    ).fetchall()
-    if not rows:
-        raise PlaysEvalError(f"{name} is not in the warehouse; run dbt build first (with enable_cs_platform on)")
-    schemas = sorted({r[0] for r in rows})
-    schema = next((s for s in ("marts", "intermediate") if s in schemas), schemas[0])
-    columns = {r[1] for r in rows if r[0] == schema}
-    missing = [c for c in WAREHOUSE_COLUMNS[name] if c not in columns]
-    if missing:
-        raise PlaysEvalError(f"{schema}.{name} has no column {', '.join(missing)}; rebuild the warehouse")
-    return f'"{schema}"."{name}"'
+    return find_table(con, name, WAREHOUSE_COLUMNS[name], PlaysEvalError,
+                      f"{name} is not in the warehouse; run dbt build first (with enable_cs_platform on)",
+                      schemas=("marts", "intermediate"))
 
 
 def _num(value) -> float | None:
@@ -322,8 +314,8 @@ def _none(value) -> str | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def _fmt(value: float | None, spec: str = "+.4f") -> str:
-    return "n/a" if value is None else format(value, spec)
+def _fmt(value: float | None) -> str:
+    return fmt(value, "+.4f")
 
 
 def _interval(low: float | None, high: float | None) -> str:
@@ -358,7 +350,7 @@ def format_evaluation(result: PlaysEvaluation) -> str:
                   "metric about 1 time in 20 at most)",
               f"graded rows whose 95% interval alone excludes 0 but whose simultaneous interval does not (no claim): "
               f"{len(at_95)}", "", "targets"]
-    lines += [f"{'ok  ' if t.ok else 'FAIL'} {t.message}" for t in result.targets]
+    lines += target_lines(result.targets)
     return "\n".join(lines)
 
 

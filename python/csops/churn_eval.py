@@ -10,8 +10,10 @@ read here, never by a dbt model.
 
 Which rows are graded - every row of the table is counted, none is dropped silently:
 
-- rows whose observation_date is not a month end (the as-of rows, scored for today) and rows whose
-  label is unknown (churned_in_window null: the window has not closed) are counted and left out;
+- rows whose observation_date is not a month end (the as-of rows, scored for today), rows whose
+  label is unknown (churned_in_window null: the window has not closed), and rows the model did not
+  score because its fold had too little history (prediction_method fallback_*: the documented
+  fallback, not the model) are counted and left out;
 - the other rows are matched to the truth row of the same true customer and month end. Warehouse
   customers map to true customers as in `csops evaluate-health` (dim_customers.crm_account_id as a
   crm accounts record of the truth's identity map, else billing_customer_id as a billing customers
@@ -81,7 +83,8 @@ SCORES = "ml_churn_backtest_scores"
 FORECAST = "rpt_revenue_forecast_backtest"
 WAREHOUSE_COLUMNS = {
     SCORES: ("customer_id", "observation_date", "model_name", "fold", "churn_probability", "churned_in_window",
-             "is_cancel_pending", "plan_group", "mrr_amount", "health_score", "is_selected_model"),
+             "is_cancel_pending", "plan_group", "mrr_amount", "health_score", "prediction_method",
+             "is_selected_model"),
     "dim_customers": CUSTOMER_COLUMNS,
 }
 TRUTH_FILES_BY_VIEW = {
@@ -135,6 +138,7 @@ class RowCounts:
     not_month_end: int  # the as-of rows (and any other day): not graded
     label_unknown: int  # month-end rows whose window has not closed (churned_in_window null)
     no_probability: int  # month-end labelled rows without a churn_probability
+    fallback: int  # month-end labelled rows scored by a fallback (the fold had too little history), not the model
     no_true_customer: int  # unmatched: the customer's crm and billing ids are unknown to the truth
     no_truth_row: int  # unmatched: the true customer has no truth row at that month end
     graded: int  # matched rows: headline + cancel pending
@@ -322,7 +326,7 @@ def grade(frame: pd.DataFrame, counts: dict, as_of: date, thresholds: Thresholds
     churn_probability, churned_in_window, is_cancel_pending, plan_group, health_score,
     oracle_probability (None: no truth row), truth_cancel_pending and truth_churned (None: the truth's
     window is still open); `counts` the rows left out before (total, not_month_end, label_unknown,
-    no_probability, duplicates)."""
+    no_probability, fallback, duplicates)."""
     no_key = frame["customer_key"].isna()
     no_truth = ~no_key & frame["oracle_probability"].isna()
     rows = frame[~no_key & ~no_truth]
@@ -333,6 +337,7 @@ def grade(frame: pd.DataFrame, counts: dict, as_of: date, thresholds: Thresholds
         rows=RowCounts(
             total=int(counts["total"]), not_month_end=int(counts["not_month_end"]),
             label_unknown=int(counts["label_unknown"]), no_probability=int(counts["no_probability"]),
+            fallback=int(counts["fallback"]),
             no_true_customer=int(no_key.sum()), no_truth_row=int(no_truth.sum()), graded=len(rows),
             cancel_pending=int(pending.sum()), duplicates=int(counts["duplicates"]),
             headline_truth_cancel_pending=int(headline["truth_cancel_pending"].fillna(False).astype(bool).sum()),
@@ -559,6 +564,7 @@ def write_oracle_backtest(truth: str | Path, warehouse: str | Path) -> None:
                 o.cancel_pending as is_cancel_pending,
                 case when o.billing_interval = 'month' then 'monthly' else 'term' end as plan_group,
                 cast(null as double) as mrr_amount,
+                'model' as prediction_method,
                 100 * o.latent_health as health_score,
                 true as is_selected_model
             from read_parquet('{files["churn_outlook_monthly"]}') as o""", [as_of])
@@ -572,6 +578,7 @@ def _load(con: duckdb.DuckDBPyConnection, truth: Path, as_of: date) -> tuple[pd.
     create_customer_keys(con, tables["dim_customers"])
     scores = tables[SCORES]
     month_end = "cast(observation_date as date) = last_day(cast(observation_date as date))"
+    fallback = "coalesce(cast(prediction_method as varchar) like 'fallback%', false)"
     counts = con.execute(f"""
         select
             count(*) as total,
@@ -579,6 +586,8 @@ def _load(con: duckdb.DuckDBPyConnection, truth: Path, as_of: date) -> tuple[pd.
             count(*) filter (where {month_end} and churned_in_window is null) as label_unknown,
             count(*) filter (where {month_end} and churned_in_window is not null and churn_probability is null)
                 as no_probability,
+            count(*) filter (where {month_end} and churned_in_window is not null and churn_probability is not null
+                and {fallback}) as fallback,
             count(*) - count(distinct (model_name, customer_id, observation_date)) as duplicates
         from {scores}
     """).df().iloc[0].to_dict()
@@ -609,6 +618,7 @@ def _load(con: duckdb.DuckDBPyConnection, truth: Path, as_of: date) -> tuple[pd.
             from {scores} as s
             left join customer_keys as k on k.customer_id = s.customer_id
             where {month_end} and s.churned_in_window is not null and s.churn_probability is not null
+                and not {fallback.replace("prediction_method", "s.prediction_method")}
         )
         select
             s.*,
@@ -655,6 +665,8 @@ def format_evaluation(result: ChurnEvaluation) -> str:
     ]
     if r.no_probability:
         lines.append(f"  {r.no_probability:>9,} with no churn_probability")
+    if r.fallback:
+        lines.append(f"  {r.fallback:>9,} scored by a fallback (too little history to train that fold): not the model")
     lines += [
         *(_wrap(f"  {r.unmatched:>9,} NOT MATCHED to the truth{share}: {r.no_true_customer:,} whose customer the "
                 f"truth does not know (neither dim_customers' crm_account_id nor billing_customer_id), "

@@ -85,7 +85,7 @@ def scores(model: str, probability, selected: bool) -> list[dict]:
     rows.append({"customer_id": "w_10", "observation_date": date(2025, 11, 30), "churn_probability": 0.01,
                  "churned_in_window": None, "is_cancel_pending": False, "health_score": 50.0})
     for r in rows:
-        r.update(model_name=model, is_selected_model=selected, mrr_amount=100.0,
+        r.update(model_name=model, is_selected_model=selected, mrr_amount=100.0, prediction_method="model",
                  fold="1" if r["observation_date"] < date(2025, 4, 1) else "2",
                  plan_group="term" if r["customer_id"] in ("w_1", "w_7", "w_20", "w_21") else "monthly")
     return rows
@@ -113,7 +113,8 @@ def write_world(root: Path, backtest: list[dict], forecast: pd.DataFrame | None 
     churns = pd.DataFrame({"customer_key": [key(i) for i in [*CHURNERS, 60, 61]],
                            "churn_date": [CHURN_DATE] * 6 + [date(2025, 5, 31)] * 2, "churn_kind": "voluntary"})
     columns = ["customer_id", "observation_date", "model_name", "fold", "churn_probability", "churned_in_window",
-               "is_cancel_pending", "plan_group", "mrr_amount", "health_score", "is_selected_model"]
+               "is_cancel_pending", "plan_group", "mrr_amount", "health_score", "prediction_method",
+               "is_selected_model"]
     frame = pd.DataFrame(backtest)[columns].astype({"churned_in_window": "Int64"})
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema marts")
@@ -217,9 +218,23 @@ def test_rows_that_cannot_be_matched_are_counted_not_dropped(tmp_path, capsys):
     assert (r.not_month_end, r.label_unknown) == (2, 2)
     assert (r.no_true_customer, r.no_truth_row, r.unmatched) == (6, 2, 8)
     assert r.graded == 2 * 350
-    assert r.total == r.not_month_end + r.label_unknown + r.no_probability + r.unmatched + r.graded
+    assert r.total == r.not_month_end + r.label_unknown + r.no_probability + r.fallback + r.unmatched + r.graded
     code, out, _ = run_cli(capsys, warehouse, truth)
     assert "8 NOT MATCHED to the truth" in out and "6 whose customer the truth does not know" in out
+
+
+def test_rows_a_fallback_scored_are_counted_and_not_graded(tmp_path, capsys):
+    rows = scores("oracle_copy", oracle, True)
+    early = [r for r in rows if r["observation_date"] == MONTH_ENDS[0] and r["customer_id"] != "w_ghost"]
+    for r in early:  # the first fold had too little history: the base rate, not the model
+        r.update(prediction_method="fallback_base_rate", churn_probability=0.05)
+    warehouse, truth = write_world(tmp_path, rows)
+    r = evaluate(warehouse, truth).rows
+    assert r.fallback == len(early) > 0
+    assert r.graded == 350 - len(early)
+    assert r.total == r.not_month_end + r.label_unknown + r.no_probability + r.fallback + r.unmatched + r.graded
+    _code, out, _ = run_cli(capsys, warehouse, truth)
+    assert f"{len(early)} scored by a fallback" in out
 
 
 def test_a_warehouse_label_the_truth_contradicts_is_counted(tmp_path, capsys):

@@ -17,7 +17,9 @@ from csops.ml.models import prepare_features
 
 pytestmark = pytest.mark.unit
 
-FAST = dict(gb_max_iter=30, min_train_rows=100, min_train_churners=10, min_train_dates=2)
+N_MODELS = len(ChurnConfig().models)  # logistic, gradient boosting and their ensemble
+FAST = dict(gb_max_iter=30, gb_learning_rate=0.1, gb_min_samples_leaf=40, min_train_rows=100, min_train_churners=10,
+            min_train_dates=2)
 ROLES = dict(id_col="customer_id", label_col="churned_in_window", date_col="observation_date",
              exclude_cols=("mrr_amount",), known_outcome_col="is_cancel_pending", group_col="plan_group",
              compare_cols={"health_score": -1})
@@ -73,7 +75,7 @@ def test_evaluation_has_every_column_and_row_group(run):
         assert col in ev.columns
     assert set(ev["row_group"]) == {"headline", "known_outcome", "plan_group=monthly", "plan_group=term"}
     assert not ev.duplicated(["model_name", "fold", "row_group", "compare_name"]).any()
-    assert len(ev[ev["fold"] != "all"]) == 2 * 12 * 4  # 2 models x 12 test dates x 4 row groups
+    assert len(ev[ev["fold"] != "all"]) == N_MODELS * 12 * 4  # 3 models x 12 test dates x 4 row groups
     ok = ev[(ev["status"] == "ok") & (ev["row_group"] == "headline")]
     bins = json.loads(ok["calibration_bins"].iloc[0])
     assert len(bins) == 10 and sum(b["rows"] for b in bins) == ok["rows"].iloc[0]
@@ -131,7 +133,7 @@ def test_calibration_is_cross_fitted_by_customer_on_training_rows_only(table):
 
 def test_every_row_of_every_test_date_is_predicted_even_without_a_label(run, table):
     oot = run.out_of_time_predictions
-    assert len(oot) == 2 * len(table)  # 12 test dates = every date; 2 models
+    assert len(oot) == N_MODELS * len(table)  # 12 test dates = every date; 3 models
     latest = oot[oot["observation_date"] == oot["observation_date"].max()]
     assert latest["churned_in_window"].isna().all()
     assert latest.loc[~latest["is_known_outcome"], "prediction_method"].eq("model").all()
@@ -159,7 +161,7 @@ def test_known_outcomes_are_never_trained_on_and_reported_apart(run, table):
         assert not known_keys & set(zip(rows["customer_id"], rows["observation_date"], strict=True))
     oot = run.out_of_time_predictions
     k = oot[oot["is_known_outcome"]]
-    assert len(k) == 2 * len(known) and k["prediction_method"].eq("known_outcome").all()
+    assert len(k) == N_MODELS * len(known) and k["prediction_method"].eq("known_outcome").all()
     # they churn in every labelled fold of the synthetic data: their empirical rate is 1 once history has one
     trained = k[k["observation_date"] >= pd.Timestamp("2024-05-31")]
     assert trained["churn_probability"].eq(1.0).all()
@@ -211,7 +213,7 @@ def test_without_a_date_folds_are_stratified(table):
     assert run.fold_scheme.startswith("stratified 5-fold cross-validation on churned_in_window")
     oot = run.out_of_time_predictions
     assert "observation_date" not in oot.columns
-    assert len(oot) == 2 * len(one_date) and not oot.duplicated(["customer_id", "model_name"]).any()
+    assert len(oot) == N_MODELS * len(one_date) and not oot.duplicated(["customer_id", "model_name"]).any()
     assert pooled(run, "logistic")["auc"] > 0.75
     assert run.evaluation["test_date_start"].isna().all()
     scored = run.predict(one_date)
@@ -358,3 +360,15 @@ def test_a_cached_run_is_shared_for_the_same_table_and_settings_only(table):
     # the seed deals the calibration groups, so another seed is another run
     assert not other.out_of_time_predictions["churn_probability"].equals(
         first.out_of_time_predictions["churn_probability"])
+
+
+def test_the_ensemble_is_the_mean_of_its_members_calibrated_probabilities(run):
+    oot = run.out_of_time_predictions
+    scored = oot[oot["prediction_method"] == "model"]
+    wide = scored.pivot_table(index=["customer_id", "observation_date"], columns="model_name",
+                              values="churn_probability")
+    assert len(wide) > 100
+    expected = (wide["logistic"] + wide["gradient_boosting"]) / 2
+    assert np.allclose(wide["ensemble"], expected, atol=1e-9)
+    pooled_ll = run.evaluation[(run.evaluation["fold"] == "all") & (run.evaluation["row_group"] == "headline")]
+    assert set(pooled_ll["model_name"]) == {"logistic", "gradient_boosting", "ensemble"}

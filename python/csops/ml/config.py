@@ -8,7 +8,9 @@ import numpy as np
 
 from ..errors import CsopsError
 
-MODELS = ("logistic", "gradient_boosting")
+MODELS = ("logistic", "gradient_boosting", "ensemble")
+# the ensemble averages the calibrated probabilities of these (csops.ml.models.EnsembleModel)
+ENSEMBLE_MEMBERS = ("logistic", "gradient_boosting")
 CALIBRATIONS = ("sigmoid", "isotonic", "none")
 
 
@@ -38,10 +40,10 @@ class ChurnConfig:
     min_calibration_churners: int = 5  # fewer churners in the calibration rows: the model stays uncalibrated
     max_train_rows: int | None = None  # sample (seeded) at most this many training rows per fit (None: all)
     logistic_c: float = 1.0  # inverse L2 regularisation strength of the logistic regression
-    gb_max_iter: int = 100  # boosting iterations (no early stopping: deterministic and bounded)
-    gb_learning_rate: float = 0.1
-    gb_max_leaf_nodes: int = 31
-    gb_min_samples_leaf: int = 40
+    gb_max_iter: int = 200  # boosting iterations (no early stopping: deterministic and bounded)
+    gb_learning_rate: float = 0.05
+    gb_max_leaf_nodes: int = 15
+    gb_min_samples_leaf: int = 100
     gb_l2_regularization: float = 1.0
     max_categories: int = 50  # categories kept per categorical feature (the rarest are grouped)
     # threads per fit (OpenMP / BLAS); None: the library default (every core). One is the fastest on

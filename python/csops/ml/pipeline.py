@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 from . import metrics
 from .config import ChurnConfig, MlError
 from .drivers import driver_columns, occlusion_effects, top_drivers
-from .models import FeatureSpec, FittedModel, fit_model, prepare_features, reference_values
+from .models import FeatureSpec, FittedModel, fit_models, prepare_features, reference_values
 
 EVALUATION_COLUMNS = [
     "model_name", "fold", "test_date_start", "test_date_end", "train_date_end", "row_group", "rows", "churners",
@@ -299,8 +299,7 @@ def train(table: Table, train_idx: np.ndarray, known_idx: np.ndarray, spec: Feat
     groups, note = _calibration_groups(table, fit_idx, config, salt)
     X_fit, y_fit = table.X.iloc[fit_idx], table.y[fit_idx]
     cal_idx = fit_idx if groups is not None else None
-    fitted = {name: fit_model(name, spec, config, X_fit, y_fit, groups, note)
-              for name in (models or config.models)}
+    fitted = fit_models(tuple(models or config.models), spec, config, X_fit, y_fit, groups, note)
     return TrainedSet(train_idx, fit_idx, cal_idx if cal_idx is not None else empty, "ok", "", note, base_rate,
                       known_rate, known_reason, fitted, reference_values(table.X.iloc[train_idx], spec), known_idx)
 

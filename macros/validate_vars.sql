@@ -21,6 +21,8 @@
       currency_list  a list of upper-case 3-letter currency codes
       hours          a whole number, 0 or more
       group_size     a whole number, 5 or more (a minimum group size for an estimate)
+      months         a whole number of months from 1 to 120
+      month_list     a non-empty list of whole numbers of months from 1 to 120
       currency       an upper-case 3-letter currency code (against the raw data, after
                      registration: with rates in billing.fx_rates, or the one currency billed)
       schema_prefix  letters, digits and underscores, possibly none
@@ -66,6 +68,10 @@ journey_renewal_window_days: {kind: days}
 journey_reactivated_days: {kind: days}
 journey_expansion_lookback_days: {kind: days}
 journey_expansion_opportunity_types: {kind: text_list}
+ml_churn_window_days: {kind: days}
+ml_forecast_months: {kind: months}
+ml_forecast_rate_window_months: {kind: months}
+ml_forecast_backtest_horizons_months: {kind: month_list}
     {%- endset -%}
     {{ return(fromyaml(rules_yaml)) }}
 {% endmacro %}
@@ -92,7 +98,7 @@ journey_expansion_opportunity_types: {kind: text_list}
         {%- set stand_ins = {
             'boolean': false, 'date': none, 'text_list': [], 'currency_list': [], 'hours': 0,
             'currency': 'USD', 'schema_prefix': '', 'raw_folder': '.', 'days': 1, 'points': 1,
-            'group_size': 5,
+            'group_size': 5, 'months': 1, 'month_list': [1],
         } -%}
         {{ return(rule.allowed[0] if rule.kind == 'choice' else stand_ins[rule.kind]) }}
     {%- endif -%}
@@ -329,6 +335,20 @@ journey_expansion_opportunity_types: {kind: text_list}
     {%- elif kind == 'group_size' -%}
         {%- set ok = value is integer and value is not boolean and value >= 5 -%}
         {%- set allowed = 'a whole number of assignments, 5 or more' -%}
+    {%- elif kind == 'months' -%}
+        {%- set ok = value is integer and value is not boolean and 1 <= value <= 120 -%}
+        {%- set allowed = 'a whole number of months from 1 to 120' -%}
+    {%- elif kind == 'month_list' -%}
+        {%- set list_check = namespace(ok=value is sequence and value is not string and value is not mapping and value | length > 0) -%}
+        {%- if list_check.ok -%}
+            {%- for item in value -%}
+                {%- if not (item is integer and item is not boolean and 1 <= item <= 120) -%}
+                    {%- set list_check.ok = false -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- set ok = list_check.ok -%}
+        {%- set allowed = 'a non-empty list of whole numbers of months from 1 to 120, e.g. [3, 6, 12]' -%}
     {%- elif kind == 'points' -%}
         {%- set ok = value is number and value is not boolean and value > 0 and value <= 100 -%}
         {%- set allowed = 'a number of score points above 0 and at most 100' -%}

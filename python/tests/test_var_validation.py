@@ -46,7 +46,8 @@ def test_every_var_of_the_project_has_a_rule_and_every_rule_a_var():
     assert required - declared == set(), "rules for vars dbt_project.yml does not define (mark them optional?)"
     for name, rule in rules.items():
         assert rule["kind"] in {"choice", "boolean", "date", "text_list", "currency_list", "hours", "currency",
-                                "schema_prefix", "raw_folder", "days", "points", "group_size"}, name
+                                "schema_prefix", "raw_folder", "days", "points", "group_size", "months",
+                                "month_list"}, name
         assert (rule["kind"] == "choice") == ("allowed" in rule), name
 
 

@@ -1,0 +1,1 @@
+"""Churn prediction and revenue forecast (issue 14)."""

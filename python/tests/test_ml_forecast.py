@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -135,7 +135,8 @@ def test_the_projection_is_survival_times_mrr_times_growth():
     expected = np.array([100 * 0.9 + 200 * 0.8, 100 * 0.5 + 200 * 0.6]) * 1.02 ** np.array([1, 2])
     assert np.allclose(projected["forecast_mrr_amount"], expected)
     # with no spread in the rates, only the Bernoulli survivals make the variance
-    bernoulli = np.array([100**2 * 0.09 + 200**2 * 0.16, 100**2 * 0.25 + 200**2 * 0.24]) * 1.02 ** (2 * np.array([1, 2]))
+    bernoulli = np.array([100**2 * 0.09 + 200**2 * 0.16, 100**2 * 0.25 + 200**2 * 0.24])
+    bernoulli = bernoulli * 1.02 ** (2 * np.array([1, 2]))
     assert np.allclose(projected["forecast_sd_mrr_amount"] ** 2, bernoulli)
 
 
@@ -201,9 +202,7 @@ def _warehouse(customers: int = 120, first: date = date(2024, 1, 1), months: int
 
 def _scores(mrr_monthly: pd.DataFrame, probability: float = 0.1) -> pd.DataFrame:
     paying = mrr_monthly[mrr_monthly["mrr_amount"] > 0]
-    month_ends = [
-        f.month_start(f.month_index(day) + 1) - pd.Timedelta(days=1).to_pytimedelta() for day in paying["month_start_date"]
-    ]
+    month_ends = [f.month_start(f.month_index(day) + 1) - timedelta(days=1) for day in paying["month_start_date"]]
     return pd.DataFrame(
         {
             "customer_id": paying["customer_id"].to_numpy(),
@@ -288,8 +287,10 @@ def test_a_cohort_without_churn_takes_the_pooled_fit():
     )
     book = pd.DataFrame({"customer_id": ["x20", "x40"], "mrr_amount": [100.0, 100.0], "cohort_month": [100, 103],
                          "churn_probability": [0.1, 0.1]})
-    rates = pd.DataFrame(columns=["month", "surviving_opening_mrr_amount", "expansion_mrr_amount", "contraction_mrr_amount"])
-    as_of = f.month_start(106) - pd.Timedelta(days=1).to_pytimedelta()
+    rates = pd.DataFrame(
+        columns=["month", "surviving_opening_mrr_amount", "expansion_mrr_amount", "contraction_mrr_amount"]
+    )
+    as_of = f.month_start(106) - timedelta(days=1)
     result = f.forecast_book(book, customers, rates, as_of, [1, 3], 90, 12)
     cohort = result[result["method"] == "cohort_sbg"]
     assert "1 customers: pooled fit (no_churn)" in cohort["method_reason"].iloc[0]
@@ -374,3 +375,75 @@ def test_backtest_actuals_errors_and_summary():
     assert summary.loc[("naive", 6), "bias_ratio"] > 0
     assert np.isnan(summary.loc[("naive", 6), "coverage_80_ratio"])
     assert 0 <= summary.loc[("churn_model", 6), "coverage_95_ratio"] <= 1
+
+
+# ---- the built warehouse (make dbt-test): the dbt models against SQL recomputations ------------
+
+
+@pytest.fixture
+def warehouse_con(built_warehouse):
+    import duckdb
+
+    con = duckdb.connect(str(built_warehouse[0]), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.mark.warehouse
+def test_warehouse_forecast_book_is_the_customers_paying_at_the_as_of(warehouse_con):
+    expected = warehouse_con.execute("""
+        select count(*), sum(m.mrr_amount)
+        from intermediate.int_customers_mrr_monthly as m
+        cross join intermediate.int_warehouse_as_of as a
+        where m.month_start_date = date_trunc('month', a.as_of_date) and m.mrr_amount > 0
+    """).fetchone()
+    rows = warehouse_con.execute("""
+        select method, count(*), min(book_customers), max(book_customers), min(book_mrr_amount),
+            max(book_mrr_amount), bool_and(forecast_mrr_amount = book_mrr_amount or method != 'naive')
+        from marts.ml_revenue_forecast group by method order by method
+    """).fetchall()
+    assert [row[0] for row in rows] == ["churn_model", "cohort_sbg", "naive"]
+    for _, horizons, customers_low, customers_high, mrr_low, mrr_high, naive_is_flat in rows:
+        assert horizons == 12
+        assert customers_low == customers_high == expected[0]
+        assert mrr_low == pytest.approx(float(expected[1])) and mrr_high == pytest.approx(float(expected[1]))
+        assert naive_is_flat
+
+
+@pytest.mark.warehouse
+def test_warehouse_backtest_actuals_and_summary_recomputed_in_sql(warehouse_con):
+    wrong_actuals, forecast_rows = warehouse_con.execute("""
+        with book as (
+            select b.customer_id, bt.backtest_row_id, bt.target_month_start_date, bt.actual_mrr_amount
+            from marts.rpt_revenue_forecast_backtest as bt
+            inner join intermediate.int_customers_mrr_monthly as b
+                on b.month_start_date = date_trunc('month', bt.forecast_date) and b.mrr_amount > 0
+            where bt.grain = 'forecast'
+        ),
+        actuals as (
+            select book.backtest_row_id, any_value(book.actual_mrr_amount) as reported,
+                coalesce(sum(t.mrr_amount), 0) as recomputed
+            from book
+            left join intermediate.int_customers_mrr_monthly as t
+                on t.customer_id = book.customer_id and t.month_start_date = book.target_month_start_date
+            group by book.backtest_row_id
+        )
+        select count(*) filter (where abs(reported - recomputed) > 0.01), count(*) from actuals
+    """).fetchone()
+    assert forecast_rows > 0, "the tiny data should have month ends with a closed 3-month target"
+    assert wrong_actuals == 0
+    mismatched = warehouse_con.execute("""
+        with recomputed as (
+            select method, horizon_months, avg(absolute_percentage_error_ratio) as mape,
+                avg(percentage_error_ratio) as bias, count(percentage_error_ratio) as n
+            from marts.rpt_revenue_forecast_backtest
+            where grain = 'forecast'
+            group by all
+        )
+        select count(*)
+        from marts.rpt_revenue_forecast_backtest as s
+        inner join recomputed as r using (method, horizon_months)
+        where s.grain = 'summary'
+            and (abs(s.mape_ratio - r.mape) > 1e-9 or abs(s.bias_ratio - r.bias) > 1e-9 or s.forecasts_count != r.n)
+    """).fetchone()[0]
+    assert mismatched == 0

@@ -373,7 +373,9 @@ def forecast_book(
     months_ahead = [d / DAYS_PER_MONTH for d in days]
     mrr = book["mrr_amount"].to_numpy(dtype=float)
     rates = movement_rates(monthly_rates, forecast_month, rate_window_months)
-    rate_reason = None if rates.months else "no month with a surviving book in the rate window: no expansion or contraction"
+    rate_reason = (
+        None if rates.months else "no month with a surviving book in the rate window: no expansion or contraction"
+    )
     frames = []
 
     def add(method: str, projected: pd.DataFrame, reason: str | None, with_rates: bool) -> None:
@@ -395,7 +397,8 @@ def forecast_book(
         survival = survival_from_window_probability(filled, window_days, days)
         reasons = [rate_reason] if rate_reason else []
         if not scored.all():
-            reasons.append(f"{int((~scored).sum())} of {scored.size} customers without a churn probability took the book's mean")
+            missing = int((~scored).sum())
+            reasons.append(f"{missing} of {scored.size} customers without a churn probability took the book's mean")
         add("churn_model", project_book(mrr, survival, months_ahead, rates), "; ".join(reasons) or None, True)
 
     # cohort_sbg: each cohort's sBG curve, conditional on the customer's age now
@@ -407,7 +410,10 @@ def forecast_book(
         fit = own.get(int(cohort))
         if fit is None or not fit.is_fitted:
             status = fit.status if fit is not None else "no_cohort_history"
-            key = f"pooled fit ({status})" if pooled.is_fitted else f"flat, no pooled fit either ({status}, {pooled.status})"
+            key = (
+                f"pooled fit ({status})" if pooled.is_fitted
+                else f"flat, no pooled fit either ({status}, {pooled.status})"
+            )
             fallbacks[key] = fallbacks.get(key, 0) + 1
             fit = pooled
         survival[row] = sbg_conditional_survival(fit, int(age), horizons)
@@ -577,6 +583,10 @@ def with_errors(forecasts: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _share_true(flags: pd.Series) -> float:
+    return float(flags.astype(float).mean()) if flags.notna().any() else np.nan
+
+
 def summarise_backtest(rows: pd.DataFrame) -> pd.DataFrame:
     """MAPE, bias and interval coverage per method and horizon (rows from :func:`with_errors`).
 
@@ -591,8 +601,8 @@ def summarise_backtest(rows: pd.DataFrame) -> pd.DataFrame:
             forecasts_count=("percentage_error_ratio", "size"),
             mape_ratio=("absolute_percentage_error_ratio", "mean"),
             bias_ratio=("percentage_error_ratio", "mean"),
-            coverage_80_ratio=("is_within_80_interval", lambda s: s.astype(float).mean() if s.notna().any() else np.nan),
-            coverage_95_ratio=("is_within_95_interval", lambda s: s.astype(float).mean() if s.notna().any() else np.nan),
+            coverage_80_ratio=("is_within_80_interval", _share_true),
+            coverage_95_ratio=("is_within_95_interval", _share_true),
         )
     )
     for column in ("coverage_80_ratio", "coverage_95_ratio"):
@@ -661,7 +671,8 @@ def forecast_backtest(
     rows["grain"] = "forecast"
     rows["target_month_start_date"] = [month_start(int(m)) for m in rows["target_month"]]
     rows["backtest_row_id"] = (
-        "forecast:" + rows["method"] + ":" + rows["horizon_months"].astype(str) + ":" + rows["forecast_date"].astype(str)
+        "forecast:" + rows["method"] + ":" + rows["horizon_months"].astype(str)
+        + ":" + rows["forecast_date"].astype(str)
     )
     summary = summarise_backtest(rows)
     summary["grain"] = "summary"

@@ -311,10 +311,24 @@ def test_surviving_book_rates_leave_out_churned_and_new_customers():
         {"month": f.month_index(date(2026, 3, 1)), "surviving_opening_mrr_amount": 400.0,
          "expansion_mrr_amount": 20.0, "contraction_mrr_amount": 40.0}
     ]
-    summary = f.movement_rates(rates, f.month_index(date(2026, 3, 1)), 12)
+    summary = f.movement_rates(rates, f.month_index(date(2026, 3, 1)), 12, min_months=1)
     assert (summary.expansion_ratio, summary.contraction_ratio, summary.months) == (0.05, 0.1, 1)
-    # a window that ends before the month sees nothing
-    assert f.movement_rates(rates, f.month_index(date(2026, 2, 1)), 12).months == 0
+    # one month is not enough by default (no spread), and a window ending before the month sees nothing
+    assert f.movement_rates(rates, f.month_index(date(2026, 3, 1)), 12) == f.MovementRates.none()
+    assert f.movement_rates(rates, f.month_index(date(2026, 2, 1)), 12, min_months=1).months == 0
+
+
+@pytest.mark.unit
+def test_movement_rates_average_the_window_and_measure_their_spread():
+    rates = pd.DataFrame(
+        {"month": [10, 11, 12, 13], "surviving_opening_mrr_amount": [100.0, 100.0, 200.0, 100.0],
+         "expansion_mrr_amount": [50.0, 2.0, 6.0, 1.0], "contraction_mrr_amount": [0.0, 1.0, 2.0, 0.0]}
+    )
+    summary = f.movement_rates(rates, 13, 3)  # months 11-13: month 10 is outside the window
+    assert summary.months == 3
+    assert summary.expansion_ratio == pytest.approx((0.02 + 0.03 + 0.01) / 3)
+    assert summary.contraction_ratio == pytest.approx((0.01 + 0.01 + 0.0) / 3)
+    assert summary.net_sd_ratio == pytest.approx(np.std([0.01, 0.02, 0.01], ddof=1))
 
 
 @pytest.mark.unit

@@ -238,8 +238,14 @@ class MovementRates:
         return cls(0.0, 0.0, 0.0, 0)
 
 
-def movement_rates(monthly: pd.DataFrame, through_month: int, window_months: int) -> MovementRates:
+def movement_rates(
+    monthly: pd.DataFrame, through_month: int, window_months: int, min_months: int = 2
+) -> MovementRates:
     """Average monthly rates over the window of months ending with ``through_month``.
+
+    Fewer than ``min_months`` months with a surviving book give no rates at all (no expansion, no
+    contraction, ``months`` 0): one month says nothing about how rates vary, and a young book's
+    first month (customers ramping up) would otherwise compound into the whole forecast.
 
     ``monthly`` has one row per month: ``month`` (index), ``surviving_opening_mrr_amount`` (the
     opening MRR of customers paying at the previous close who did not churn in the month),
@@ -251,13 +257,13 @@ def movement_rates(monthly: pd.DataFrame, through_month: int, window_months: int
         & (monthly["month"] > through_month - window_months)
         & (monthly["surviving_opening_mrr_amount"] > 0)
     ]
-    if window.empty:
+    if len(window) < max(min_months, 1):
         return MovementRates.none()
     opening = window["surviving_opening_mrr_amount"].to_numpy(dtype=float)
     expansion = window["expansion_mrr_amount"].to_numpy(dtype=float) / opening
     contraction = window["contraction_mrr_amount"].to_numpy(dtype=float) / opening
     net = expansion - contraction
-    sd = float(np.std(net, ddof=1)) if net.size >= 2 else 0.0
+    sd = float(np.std(net, ddof=1)) if net.size >= 2 else 0.0  # only with min_months < 2
     return MovementRates(float(expansion.mean()), float(contraction.mean()), sd, int(net.size))
 
 
@@ -374,7 +380,8 @@ def forecast_book(
     mrr = book["mrr_amount"].to_numpy(dtype=float)
     rates = movement_rates(monthly_rates, forecast_month, rate_window_months)
     rate_reason = (
-        None if rates.months else "no month with a surviving book in the rate window: no expansion or contraction"
+        None if rates.months
+        else "fewer than 2 months with a surviving book in the rate window: no expansion or contraction"
     )
     frames = []
 

@@ -72,6 +72,7 @@ ml_churn_window_days: {kind: days}
 ml_forecast_months: {kind: months}
 ml_forecast_rate_window_months: {kind: months}
 ml_forecast_backtest_horizons_months: {kind: month_list}
+ml_forecast_sbg_min_cohort_customers: {kind: group_size}
     {%- endset -%}
     {{ return(fromyaml(rules_yaml)) }}
 {% endmacro %}

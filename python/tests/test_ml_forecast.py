@@ -461,3 +461,27 @@ def test_warehouse_backtest_actuals_and_summary_recomputed_in_sql(warehouse_con)
             and (abs(s.mape_ratio - r.mape) > 1e-9 or abs(s.bias_ratio - r.bias) > 1e-9 or s.forecasts_count != r.n)
     """).fetchone()[0]
     assert mismatched == 0
+
+
+@pytest.mark.unit
+def test_a_small_cohort_takes_the_pooled_fit_and_the_cohort_table_adds_up_to_the_book():
+    mrr_monthly, movements = _warehouse(customers=300)
+    as_of = date(2026, 6, 30)
+    table = f.cohort_fit_table(as_of, mrr_monthly, movements, 12, min_cohort_customers=15)
+    cohorts = table[~table["is_pooled"]]
+    small = cohorts["cohort_customers"] < 15
+    assert small.any() and (~small).any()
+    assert (cohorts.loc[small, "fit_status"] == "too_few_customers").all()
+    assert (cohorts.loc[small, "curve_used"] == "pooled").all()
+    assert cohorts.loc[~small, "fit_status"].isin(["fitted", "no_churn", "too_few_periods", "not_converged"]).all()
+    book = f.book_at(f.monthly_mrr(mrr_monthly), f.month_index(as_of))
+    assert table["book_customers"].sum() == len(book)
+    assert table["book_mrr_amount"].sum() == pytest.approx(book["mrr_amount"].sum())
+    assert table["retention_at_horizon_ratio"].between(0, 1).all()
+    # the forecast uses the same rule: its reason counts the small cohorts' book customers
+    predictions = pd.DataFrame({"customer_id": book["customer_id"], "churn_probability": 0.1, "model_name": "m"})
+    result = f.revenue_forecast(as_of, mrr_monthly, movements, predictions, 3, 90, 12, "USD", min_cohort_customers=15)
+    pooled = int(cohorts.loc[cohorts["curve_used"] == "pooled", "book_customers"].sum())
+    reason = result.loc[result["method"] == "cohort_sbg", "method_reason"].iloc[0]
+    assert f"{int(cohorts.loc[small, 'book_customers'].sum())} customers: pooled fit (too_few_customers)" in reason
+    assert pooled >= int(cohorts.loc[small, "book_customers"].sum())

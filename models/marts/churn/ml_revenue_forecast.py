@@ -37,5 +37,6 @@ def model(dbt, session):
         window_days=_number(dbt.config.get("churn_window_days")),
         rate_window_months=_number(dbt.config.get("rate_window_months")),
         reporting_currency=str(dbt.config.get("reporting_currency")),
+        min_cohort_customers=_number(dbt.config.get("sbg_min_cohort_customers")),
     )
     return forecast.as_arrow(frame, forecast.FORECAST_TYPES)

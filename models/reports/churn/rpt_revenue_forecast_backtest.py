@@ -41,5 +41,6 @@ def model(dbt, session):
         window_days=int(_value(dbt.config.get("churn_window_days"))),
         rate_window_months=int(_value(dbt.config.get("rate_window_months"))),
         reporting_currency=str(dbt.config.get("reporting_currency")),
+        min_cohort_customers=int(_value(dbt.config.get("sbg_min_cohort_customers"))),
     )
     return forecast.as_arrow(frame, forecast.BACKTEST_TYPES)

@@ -156,12 +156,14 @@ def sbg_fit(survivors: Sequence[float] | Sequence[Sequence[float]]) -> SbgFit:
     def negative_log_likelihood(x: np.ndarray) -> float:
         return -_log_likelihood_of_counts(math.exp(x[0]), math.exp(x[1]), lost_counts, censored_counts)
 
-    result = optimize.minimize(
-        negative_log_likelihood,
-        x0=np.array([0.0, 0.0]),
-        method="L-BFGS-B",
-        bounds=[LOG_PARAMETER_BOUNDS, LOG_PARAMETER_BOUNDS],
-    )
+    bounds = [LOG_PARAMETER_BOUNDS, LOG_PARAMETER_BOUNDS]
+    result = optimize.minimize(negative_log_likelihood, x0=np.zeros(2), method="L-BFGS-B", bounds=bounds)
+    if not result.success:
+        # a flat likelihood can stop L-BFGS-B's line search; the simplex method needs no gradient
+        result = optimize.minimize(
+            negative_log_likelihood, x0=np.zeros(2), method="Nelder-Mead", bounds=bounds,
+            options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 4000},
+        )
     if not result.success or not np.all(np.isfinite(result.x)):
         return no_fit("not_converged")
     alpha, beta = math.exp(result.x[0]), math.exp(result.x[1])
@@ -341,14 +343,23 @@ def days_between_closes(as_of_date: date, target_month: int) -> float:
 # ---- the forecast of one book at one date ------------------------------------------------------
 
 
-def cohort_fits(curves: Mapping[int, np.ndarray]) -> tuple[dict[int, SbgFit], SbgFit]:
+def cohort_fits(
+    curves: Mapping[int, np.ndarray], min_cohort_customers: int = 1
+) -> tuple[dict[int, SbgFit], SbgFit]:
     """Each cohort's own sBG fit, and the fit of all cohorts pooled (the fallback).
+
+    A cohort of fewer than ``min_cohort_customers`` gets no fit of its own (status
+    ``too_few_customers``): a dozen customers give wild estimates, and the pooled fit is steadier.
 
     The optimiser's BLAS runs on one thread: each call is tiny, and on a busy machine handing
     it to a pool of threads made a fit a hundred times slower.
     """
     with threadpool_limits(limits=1):
-        own = {cohort: sbg_fit(curve) for cohort, curve in sorted(curves.items())}
+        own = {
+            cohort: sbg_fit(curve) if curve[0] >= min_cohort_customers
+            else SbgFit(None, None, None, "too_few_customers", curve.size - 1, int(curve[0]))
+            for cohort, curve in sorted(curves.items())
+        }
         pooled = sbg_fit([curve for _, curve in sorted(curves.items())]) if curves else sbg_fit([0])
     return own, pooled
 
@@ -361,6 +372,7 @@ def forecast_book(
     horizons: Sequence[int],
     window_days: int,
     rate_window_months: int,
+    min_cohort_customers: int = 1,
 ) -> pd.DataFrame:
     """Forecasts by every method of one book from one date, one row per method and horizon.
 
@@ -409,7 +421,7 @@ def forecast_book(
         add("churn_model", project_book(mrr, survival, months_ahead, rates), "; ".join(reasons) or None, True)
 
     # cohort_sbg: each cohort's sBG curve, conditional on the customer's age now
-    own, pooled = cohort_fits(cohort_survivor_curves(customers, forecast_month))
+    own, pooled = cohort_fits(cohort_survivor_curves(customers, forecast_month), min_cohort_customers)
     ages = forecast_month - book["cohort_month"].to_numpy(dtype=int)
     survival = np.ones((mrr.size, len(horizons)))
     fallbacks: dict[str, int] = {}
@@ -517,6 +529,7 @@ def revenue_forecast(
     window_days: int,
     rate_window_months: int,
     reporting_currency: str,
+    min_cohort_customers: int = 1,
 ) -> pd.DataFrame:
     """ml_revenue_forecast: the book paying at the as-of, every method, horizons 1..forecast_months.
 
@@ -533,6 +546,7 @@ def revenue_forecast(
         range(1, forecast_months + 1),
         window_days,
         rate_window_months,
+        min_cohort_customers,
     )
     model_names = sorted(set(predictions["model_name"].dropna().astype(str)))
     result["churn_model_name"] = np.where(result["method"] == "churn_model", ", ".join(model_names) or None, None)
@@ -541,7 +555,7 @@ def revenue_forecast(
         missing = forecast_book(
             book.assign(churn_probability=0.0), customer_history(mrr_monthly, movements),
             surviving_book_rates(movements), as_of_date, range(1, forecast_months + 1), window_days,
-            rate_window_months,
+            rate_window_months, min_cohort_customers,
         )
         missing = missing[missing["method"] == "churn_model"].copy()
         for column in ("expected_retained_customers", "forecast_mrr_amount", "forecast_sd_mrr_amount",
@@ -626,6 +640,7 @@ def forecast_backtest(
     window_days: int,
     rate_window_months: int,
     reporting_currency: str,
+    min_cohort_customers: int = 1,
 ) -> pd.DataFrame:
     """rpt_revenue_forecast_backtest: forecasts made at past month ends against what happened.
 
@@ -658,7 +673,9 @@ def forecast_backtest(
         month_scores = selected[selected_months == month]
         month_scores = month_scores[pd.to_datetime(month_scores["observation_date"]).dt.date == forecast_date]
         book = _with_probabilities(book, month_scores)
-        made = forecast_book(book, history, rates, forecast_date, due, window_days, rate_window_months)
+        made = forecast_book(
+            book, history, rates, forecast_date, due, window_days, rate_window_months, min_cohort_customers
+        )
         made["forecast_date"] = forecast_date
         made["actual_mrr_amount"] = [
             float(mrr_by_customer_month.reindex(
@@ -724,3 +741,67 @@ def as_arrow(frame: pd.DataFrame, types: Mapping[str, pa.DataType]) -> pa.Table:
             values = [None if v is None else pd.Timestamp(v).date() for v in values]
         columns[name] = pa.array(values, type=kind)
     return pa.table(columns)
+
+
+def cohort_fit_table(
+    as_of_date: date,
+    mrr_monthly: pd.DataFrame,
+    movements: pd.DataFrame,
+    forecast_months: int,
+    min_cohort_customers: int = 1,
+) -> pd.DataFrame:
+    """ml_revenue_forecast_cohorts: the sBG fit behind each signup cohort's cohort_sbg forecast.
+
+    One row per cohort with a customer who survived its first close (curves censored at the last
+    closed month, as in :func:`forecast_book`), plus one ``pooled`` row (every cohort together, the
+    fallback). ``curve_used`` says which fit the cohort's customers in the book are projected with.
+    """
+    as_of_date = pd.Timestamp(as_of_date).date()
+    last_closed = last_close_month(as_of_date)
+    curves = cohort_survivor_curves(customer_history(mrr_monthly, movements), last_closed)
+    own, pooled = cohort_fits(curves, min_cohort_customers)
+    book = book_at(monthly_mrr(mrr_monthly), month_index(as_of_date))
+    rows = []
+    for cohort, fit in [*own.items(), (None, pooled)]:
+        curve = curves.get(cohort) if cohort is not None else None
+        if cohort is None:
+            # the book's customers whose cohort has no row (it started paying in the as-of month,
+            # after the last close): the rows' book columns then add up to the book
+            used, in_book = ("pooled" if pooled.is_fitted else "flat"), book[~book["cohort_month"].isin(list(curves))]
+        else:
+            used = "own" if fit.is_fitted else ("pooled" if pooled.is_fitted else "flat")
+            in_book = book[book["cohort_month"] == cohort]
+        applied = fit if used == "own" else pooled
+        age = last_closed - cohort if cohort is not None else 0
+        retention = float(sbg_conditional_survival(applied, age, [forecast_months])[0])
+        rows.append(
+            {
+                "cohort_fit_id": "pooled" if cohort is None else f"cohort:{month_start(cohort)}",
+                "is_pooled": cohort is None,
+                "cohort_month_start_date": None if cohort is None else month_start(cohort),
+                "as_of_date": as_of_date,
+                "cohort_customers": fit.customers,
+                "periods_observed": fit.periods,
+                "surviving_customers": int(curve[-1] if curve is not None else sum(c[-1] for c in curves.values())),
+                "alpha": fit.alpha,
+                "beta": fit.beta,
+                "log_likelihood": fit.log_likelihood,
+                "fit_status": fit.status,
+                "curve_used": used,
+                "book_customers": len(in_book),
+                "book_mrr_amount": float(in_book["mrr_amount"].sum()),
+                "retention_at_horizon_ratio": retention,
+                "horizon_months": forecast_months,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(COHORT_FIT_TYPES))
+
+
+COHORT_FIT_TYPES = {
+    "cohort_fit_id": pa.string(), "is_pooled": pa.bool_(), "cohort_month_start_date": pa.date32(),
+    "as_of_date": pa.date32(), "cohort_customers": pa.int64(), "periods_observed": pa.int64(),
+    "surviving_customers": pa.int64(), "alpha": pa.float64(), "beta": pa.float64(),
+    "log_likelihood": pa.float64(), "fit_status": pa.string(), "curve_used": pa.string(),
+    "book_customers": pa.int64(), "book_mrr_amount": pa.float64(), "retention_at_horizon_ratio": pa.float64(),
+    "horizon_months": pa.int64(),
+}

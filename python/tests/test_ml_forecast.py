@@ -485,3 +485,21 @@ def test_a_small_cohort_takes_the_pooled_fit_and_the_cohort_table_adds_up_to_the
     reason = result.loc[result["method"] == "cohort_sbg", "method_reason"].iloc[0]
     assert f"{int(cohorts.loc[small, 'book_customers'].sum())} customers: pooled fit (too_few_customers)" in reason
     assert pooled >= int(cohorts.loc[small, "book_customers"].sum())
+
+
+@pytest.mark.unit
+def test_a_warehouse_with_no_revenue_gives_empty_books_not_errors():
+    mrr_monthly = pd.DataFrame({name: pd.Series([], dtype=object) for name in
+                                ["customer_id", "month_start_date", "first_paid_month", "mrr_amount"]})
+    movements = pd.DataFrame({name: pd.Series([], dtype=object) for name in
+                              ["customer_id", "month_start_date", "movement_type", "opening_mrr_amount",
+                               "movement_mrr_amount"]})
+    predictions = pd.DataFrame({"customer_id": [], "churn_probability": [], "model_name": []})
+    scores = pd.DataFrame({"customer_id": [], "observation_date": [], "churn_probability": [], "is_selected_model": []})
+    result = f.revenue_forecast(date(2026, 11, 1), mrr_monthly, movements, predictions, 3, 90, 12, "USD", 30)
+    assert sorted(result["method"].unique()) == ["churn_model", "cohort_sbg", "naive"] and len(result) == 9
+    assert (result["book_customers"] == 0).all()
+    assert f.as_arrow(result, f.FORECAST_TYPES).num_rows == 9
+    assert f.forecast_backtest(date(2026, 11, 1), mrr_monthly, movements, scores, [3], 90, 12, "USD", 30).empty
+    cohorts = f.cohort_fit_table(date(2026, 11, 1), mrr_monthly, movements, 12, 30)
+    assert cohorts["cohort_fit_id"].tolist() == ["pooled"] and cohorts["curve_used"].tolist() == ["flat"]

@@ -284,8 +284,8 @@ def project_book(
     chance of still paying at each horizon; ``months_ahead``: each horizon in months (fractional).
     """
     mrr = np.asarray(mrr, dtype=float)
-    survival = np.asarray(survival, dtype=float).reshape(mrr.size, -1)
     t = np.asarray(months_ahead, dtype=float)
+    survival = np.asarray(survival, dtype=float).reshape(mrr.size, t.size)
     growth = max(1.0 + rates.net_ratio, 1e-9)
     factor = growth**t
     surviving = mrr @ survival
@@ -552,12 +552,7 @@ def revenue_forecast(
     result["churn_model_name"] = np.where(result["method"] == "churn_model", ", ".join(model_names) or None, None)
     if not (result["method"] == "churn_model").any():
         # no customer of the book has a churn probability: say so rather than leave the method out
-        missing = forecast_book(
-            book.assign(churn_probability=0.0), customer_history(mrr_monthly, movements),
-            surviving_book_rates(movements), as_of_date, range(1, forecast_months + 1), window_days,
-            rate_window_months, min_cohort_customers,
-        )
-        missing = missing[missing["method"] == "churn_model"].copy()
+        missing = result[result["method"] == "cohort_sbg"].assign(method="churn_model")
         for column in ("expected_retained_customers", "forecast_mrr_amount", "forecast_sd_mrr_amount",
                        "lower_95_mrr_amount", "lower_80_mrr_amount", "upper_80_mrr_amount",
                        "upper_95_mrr_amount"):

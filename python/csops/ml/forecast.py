@@ -23,7 +23,9 @@ mean of ``n`` historical months; delta method: ``sd`` of ``log(1 + g)`` is ``sd 
 the forecast's variance from it is ``expected**2 * (exp(var_log) - 1)`` (log-normal).
 
 Everything here is pure (frames and arrays in, frames out) and deterministic; the dbt Python
-models only read their refs and call :func:`forecast_book` and :func:`summarise_backtest`.
+models only read their refs and call :func:`revenue_forecast` (ml_revenue_forecast),
+:func:`forecast_backtest` (rpt_revenue_forecast_backtest) or :func:`cohort_fit_table`
+(ml_revenue_forecast_cohorts), and return :func:`as_arrow` of the frame.
 """
 
 from __future__ import annotations

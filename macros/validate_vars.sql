@@ -23,6 +23,8 @@
       days           a whole number of days, 1 or more
       days_from_zero a whole number of days, 0 or more (an offset that may be none: a lead)
       group_size     a whole number, 5 or more (a minimum group size for an estimate)
+      months         a whole number of months from 1 to 120
+      month_list     a non-empty list of whole numbers of months from 1 to 120
       currency       an upper-case 3-letter currency code (against the raw data, after
                      registration: with rates in billing.fx_rates, or the one currency billed)
       schema_prefix  letters, digits and underscores, possibly none
@@ -77,6 +79,10 @@ ml_churn_min_train_months: {kind: count}
 ml_churn_split_by: {kind: column_name, nullable: true}
 ml_churn_high_risk_probability: {kind: probability}
 ml_churn_medium_risk_probability: {kind: probability}
+ml_forecast_months: {kind: months}
+ml_forecast_rate_window_months: {kind: months}
+ml_forecast_backtest_horizons_months: {kind: month_list}
+ml_forecast_sbg_min_cohort_customers: {kind: group_size}
     {%- endset -%}
     {{ return(fromyaml(rules_yaml)) }}
 {% endmacro %}
@@ -103,7 +109,8 @@ ml_churn_medium_risk_probability: {kind: probability}
         {%- set stand_ins = {
             'boolean': false, 'date': none, 'text_list': [], 'currency_list': [], 'hours': 0,
             'currency': 'USD', 'schema_prefix': '', 'raw_folder': '.', 'days': 1, 'days_from_zero': 0, 'points': 1,
-            'group_size': 5, 'whole_number': 0, 'count': 1, 'probability': 0.5, 'column_name': none,
+            'group_size': 5, 'whole_number': 0, 'count': 1, 'probability': 0.5, 'column_name': none, 'months': 1,
+            'month_list': [1],
         } -%}
         {{ return(rule.allowed[0] if rule.kind == 'choice' else stand_ins[rule.kind]) }}
     {%- endif -%}
@@ -355,6 +362,20 @@ ml_churn_medium_risk_probability: {kind: probability}
     {%- elif kind == 'group_size' -%}
         {%- set ok = value is integer and value is not boolean and value >= 5 -%}
         {%- set allowed = 'a whole number of assignments, 5 or more' -%}
+    {%- elif kind == 'months' -%}
+        {%- set ok = value is integer and value is not boolean and 1 <= value <= 120 -%}
+        {%- set allowed = 'a whole number of months from 1 to 120' -%}
+    {%- elif kind == 'month_list' -%}
+        {%- set list_check = namespace(ok=value is sequence and value is not string and value is not mapping and value | length > 0) -%}
+        {%- if list_check.ok -%}
+            {%- for item in value -%}
+                {%- if not (item is integer and item is not boolean and 1 <= item <= 120) -%}
+                    {%- set list_check.ok = false -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- set ok = list_check.ok -%}
+        {%- set allowed = 'a non-empty list of whole numbers of months from 1 to 120, e.g. [3, 6, 12]' -%}
     {%- elif kind == 'points' -%}
         {%- set ok = value is number and value is not boolean and value > 0 and value <= 100 -%}
         {%- set allowed = 'a number of score points above 0 and at most 100' -%}

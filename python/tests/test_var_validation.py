@@ -47,7 +47,8 @@ def test_every_var_of_the_project_has_a_rule_and_every_rule_a_var():
     for name, rule in rules.items():
         assert rule["kind"] in {"choice", "boolean", "date", "text_list", "currency_list", "hours", "currency",
                                 "schema_prefix", "raw_folder", "days", "days_from_zero", "points",
-                                "group_size", "whole_number", "count", "probability", "column_name"}, name
+                                "group_size", "whole_number", "count", "probability", "column_name",
+                                "months", "month_list"}, name
         assert (rule["kind"] == "choice") == ("allowed" in rule), name
 
 
@@ -200,3 +201,18 @@ def test_compile_runs_no_hooks_but_the_model_using_a_var_checks_it(project_run):
     assert "var mrr_zero_without_cancellation_is_churn: got 'false'; allowed: true, false (YAML booleans, unquoted)" \
         in lines(out), out[-3000:]
     assert "Compilation Error in model fct_mrr_movements" in out, out[-3000:]
+
+
+@pytest.mark.dbt
+def test_bad_forecast_vars_stop_the_run_one_line_each(project_run):
+    code, out = project_run("run", "{ml_forecast_months: 0, ml_forecast_rate_window_months: 1.5, "
+                                   "ml_forecast_backtest_horizons_months: [3, 0], "
+                                   "ml_forecast_sbg_min_cohort_customers: 2}")
+    assert code != 0, out[-3000:]
+    found = {line for line in lines(out) if line.startswith("var ml_forecast_")}
+    assert {line.split(":")[0] for line in found} == {
+        "var ml_forecast_months", "var ml_forecast_rate_window_months",
+        "var ml_forecast_backtest_horizons_months", "var ml_forecast_sbg_min_cohort_customers",
+    }, out[-3000:]
+    assert "var ml_forecast_months: got 0; allowed: a whole number of months from 1 to 120" in found, found
+    assert any("a non-empty list of whole numbers of months" in line for line in found), found

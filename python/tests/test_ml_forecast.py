@@ -248,7 +248,7 @@ def test_without_any_churn_probability_the_churn_model_rows_say_why():
     churn_model = result[result["method"] == "churn_model"]
     assert len(churn_model) == 3
     assert churn_model["forecast_mrr_amount"].isna().all()
-    assert churn_model["method_reason"].str.contains("no churn probability").all()
+    assert churn_model["method_reason"].str.contains("no churn probability for half the book").all()
     assert result.loc[result["method"] == "naive", "forecast_mrr_amount"].notna().all()
 
 
@@ -447,11 +447,18 @@ def test_warehouse_backtest_actuals_and_summary_recomputed_in_sql(warehouse_con)
     assert forecast_rows > 0, "the tiny data should have month ends with a closed 3-month target"
     assert wrong_actuals == 0
     mismatched = warehouse_con.execute("""
-        with recomputed as (
+        with graded as (
+            select * from marts.rpt_revenue_forecast_backtest
+            where grain = 'forecast' and percentage_error_ratio is not null
+        ),
+        common as (  -- the forecast dates and horizons every method forecast
+            select forecast_date, horizon_months from graded group by all
+            having count(distinct method) = (select count(distinct method) from graded)
+        ),
+        recomputed as (
             select method, horizon_months, avg(absolute_percentage_error_ratio) as mape,
                 avg(percentage_error_ratio) as bias, count(percentage_error_ratio) as n
-            from marts.rpt_revenue_forecast_backtest
-            where grain = 'forecast'
+            from graded inner join common using (forecast_date, horizon_months)
             group by all
         )
         select count(*)
@@ -503,3 +510,24 @@ def test_a_warehouse_with_no_revenue_gives_empty_books_not_errors():
     assert f.forecast_backtest(date(2026, 11, 1), mrr_monthly, movements, scores, [3], 90, 12, "USD", 30).empty
     cohorts = f.cohort_fit_table(date(2026, 11, 1), mrr_monthly, movements, 12, 30)
     assert cohorts["cohort_fit_id"].tolist() == ["pooled"] and cohorts["curve_used"].tolist() == ["flat"]
+
+
+@pytest.mark.unit
+def test_a_book_mostly_unscored_gets_no_churn_model_forecast_and_the_summary_compares_common_dates():
+    mrr_monthly, movements = _warehouse()
+    book = f.book_at(f.monthly_mrr(mrr_monthly), f.month_index(date(2026, 5, 31)))
+    # only two pending cancellations scored (probability 1): the rest must not take their mean
+    few = pd.DataFrame({"customer_id": book["customer_id"].iloc[:2], "churn_probability": 1.0,
+                        "model_name": "ensemble"})
+    result = f.revenue_forecast(date(2026, 5, 31), mrr_monthly, movements, few, 3, 90, 12, "USD")
+    churn_model = result[result["method"] == "churn_model"]
+    assert churn_model["forecast_mrr_amount"].isna().all()
+    # the summary grades every method on the same forecast dates
+    rows = pd.DataFrame({
+        "method": ["naive", "naive", "churn_model"], "horizon_months": [3, 3, 3],
+        "forecast_date": [date(2026, 1, 31), date(2026, 2, 28), date(2026, 2, 28)],
+        "percentage_error_ratio": [0.5, 0.1, 0.2], "absolute_percentage_error_ratio": [0.5, 0.1, 0.2],
+        "is_within_80_interval": [None, None, True], "is_within_95_interval": [None, None, True]})
+    summary = f.summarise_backtest(rows).set_index("method")
+    assert summary.loc["naive", "mape_ratio"] == pytest.approx(0.1)  # January: no churn_model forecast
+    assert (summary["forecasts_count"] == 1).all()

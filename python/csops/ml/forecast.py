@@ -413,7 +413,9 @@ def forecast_book(
     # churn_model: hazard from each customer's probability of churning within the window
     probabilities = book["churn_probability"].to_numpy(dtype=float)
     scored = ~np.isnan(probabilities)
-    if scored.any():
+    # a churn model that scored under half the book (a date before it could learn: only the pending
+    # cancellations have a probability) says nothing about the rest: no churn_model forecast then
+    if scored.size and scored.mean() >= 0.5:
         filled = np.where(scored, probabilities, probabilities[scored].mean())
         survival = survival_from_window_probability(filled, window_days, days)
         reasons = [rate_reason] if rate_reason else []
@@ -553,13 +555,14 @@ def revenue_forecast(
     model_names = sorted(set(predictions["model_name"].dropna().astype(str)))
     result["churn_model_name"] = np.where(result["method"] == "churn_model", ", ".join(model_names) or None, None)
     if not (result["method"] == "churn_model").any():
-        # no customer of the book has a churn probability: say so rather than leave the method out
+        # under half the book has a churn probability: say so rather than leave the method out
         missing = result[result["method"] == "cohort_sbg"].assign(method="churn_model")
         for column in ("expected_retained_customers", "forecast_mrr_amount", "forecast_sd_mrr_amount",
                        "lower_95_mrr_amount", "lower_80_mrr_amount", "upper_80_mrr_amount",
                        "upper_95_mrr_amount"):
             missing[column] = np.nan
-        missing["method_reason"] = "no churn probability for any customer of the book (ml_churn_predictions)"
+        missing["method_reason"] = ("no churn probability for half the book or more (ml_churn_predictions: the "
+                                    "model could not learn yet)")
         missing["churn_model_name"] = None
         result = pd.concat([result, missing], ignore_index=True)
     result["as_of_date"] = as_of_date
@@ -609,10 +612,15 @@ def summarise_backtest(rows: pd.DataFrame) -> pd.DataFrame:
     """MAPE, bias and interval coverage per method and horizon (rows from :func:`with_errors`).
 
     MAPE is the mean absolute percentage error, bias the mean signed percentage error (above zero:
-    the method over-forecasts), both over forecasts whose actual is above zero; coverage is the
+    the method over-forecasts), both over forecasts whose actual is above zero, on the forecast dates
+    and horizons that every method forecast (the same months for all); coverage is the
     share of actuals inside the interval (null for a method without one).
     """
     graded = rows[rows["percentage_error_ratio"].notna()]
+    # only the forecast dates and horizons every method forecast, so the methods are compared on the
+    # same months (the churn model has no forecast before it could learn)
+    methods = graded.groupby(["forecast_date", "horizon_months"])["method"].transform("nunique")
+    graded = graded[methods == graded["method"].nunique()]
     summary = (
         graded.groupby(["method", "horizon_months"], as_index=False)
         .agg(

@@ -372,3 +372,15 @@ def test_the_ensemble_is_the_mean_of_its_members_calibrated_probabilities(run):
     assert np.allclose(wide["ensemble"], expected, atol=1e-9)
     pooled_ll = run.evaluation[(run.evaluation["fold"] == "all") & (run.evaluation["row_group"] == "headline")]
     assert set(pooled_ll["model_name"]) == {"logistic", "gradient_boosting", "ensemble"}
+
+
+def test_a_split_model_scores_each_value_with_its_own_model_and_never_names_the_split_as_a_driver(table):
+    run = run_on(table, split_by="segment", min_split_churners=5, models=("gradient_boosting",))
+    model = run.final_model().models["gradient_boosting"]
+    assert len(model.estimator.parts_) >= 2  # several values had enough churners for a model of their own
+    today = table[table["observation_date"] == table["observation_date"].max()]
+    scored = run.predict(today)
+    names = scored[["driver_1", "driver_2", "driver_3"]].stack()
+    assert len(names) and not names.eq(run.config.split_by).any()
+    with pytest.raises(MlError, match="split_by 'nope' is not a feature column"):
+        run_on(table, split_by="nope")

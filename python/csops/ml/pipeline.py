@@ -628,6 +628,10 @@ class ChurnRun:
         if len(model_rows):
             effects = occlusion_effects(final.models[self.selected_model], X.iloc[model_rows], final.reference,
                                         p[model_rows])
+            if self.config.split_by in self.feature_cols:
+                # the split feature picks which model scores the customer (a monthly plan against a term
+                # one): not a driver a CSM can act on, so never named as one
+                effects[:, self.feature_cols.index(self.config.split_by)] = 0.0
             drivers.iloc[model_rows] = top_drivers(effects, self.feature_cols).to_numpy()
         known_rows = np.flatnonzero(known)
         if len(known_rows) and final.base_rate is not None:

@@ -194,7 +194,7 @@ def _churn_train(args: argparse.Namespace) -> int:
     config = ChurnConfig(horizon_days=args.horizon_days, lead_days=args.lead_days, seed=args.seed,
                          models=tuple(args.models), fold_step=args.fold_step, max_folds=args.max_folds,
                          min_train_rows=args.min_train_rows, min_train_churners=args.min_train_churners,
-                         min_train_dates=args.min_train_dates)
+                         min_train_dates=args.min_train_dates, split_by=args.split_by)
     frame = read_table(Path(args.table))
     run = run_churn_pipeline(frame, id_col=args.id, label_col=args.label, date_col=args.date,
                              exclude_cols=tuple(args.exclude or ()), known_outcome_col=args.known_outcome,
@@ -400,8 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "and observation date), and run csops.ml's churn pipeline on it: with --date, time-based "
                     "expanding-window folds, one per observation date, each trained only on rows whose label window "
                     "(date + lead + horizon days) has closed by the test date; without --date, stratified 5-fold "
-                    "cross-validation. Two models (regularised logistic regression; gradient boosting), probabilities "
-                    "calibrated on the latest training dates, metrics per fold and pooled (AUC, PR-AUC, top-decile "
+                    "cross-validation. Three models (regularised logistic regression; gradient boosting; their "
+                    "mean), probabilities calibrated by cross-fitting on the training rows (customers dealt to two "
+                    "groups), metrics per fold and pooled (AUC, PR-AUC, top-decile "
                     "lift, Brier and its skill against the training base rate, log loss, calibration bins), and the "
                     "model with the lowest pooled out-of-time log loss selected. Every column that is not the id, "
                     "label, date, known-outcome, group, compare, fallback or an --exclude column is a feature "
@@ -434,8 +435,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="probabilities (0-1) to use where a fold has too little history (default: the base rate)")
     ct.add_argument("--exclude", metavar="COL", nargs="+", action="extend",
                     help="columns that are not features (e.g. churn_date mrr_amount; repeatable)")
-    ct.add_argument("--models", nargs="+", default=["logistic", "gradient_boosting"],
-                    choices=["logistic", "gradient_boosting"], help="models to backtest (default both)")
+    models = ["logistic", "gradient_boosting", "ensemble"]  # csops.ml.config.MODELS (not imported: sklearn is slow)
+    ct.add_argument("--models", nargs="+", default=models, choices=models,
+                    help="models to backtest (default all three; ensemble is the mean of the other two)")
+    ct.add_argument("--split-by", metavar="COL", default=None,
+                    help="one model per value of this feature (e.g. a plan kind whose values churn by different "
+                         "rules); values with few churners share a model fit on every row")
     ct.add_argument("--fold-step", type=int, default=1, metavar="K",
                     help="test every K-th observation date, counted back from the latest (default 1)")
     ct.add_argument("--max-folds", type=int, default=None, metavar="N", help="only the latest N test dates")

@@ -52,7 +52,7 @@ def test_churn_train_prints_the_scheme_metrics_and_choice_and_writes_csvs(tables
     evaluation = pd.read_csv(out / "evaluation.csv")
     predictions = pd.read_csv(out / "predictions.csv")
     assert {"model_name", "fold", "row_group", "auc", "status", "reason"} <= set(evaluation.columns)
-    assert len(predictions) == 2 * len(tables["frame"])  # every row of every test date, both models
+    assert len(predictions) == 3 * len(tables["frame"])  # every row of every test date, three models
     assert predictions["churned_in_window"].isna().any()  # rows whose label is not known yet are there too
     assert (out / "folds.csv").is_file()
 

@@ -25,6 +25,10 @@
       group_size     a whole number, 5 or more (a minimum group size for an estimate)
       months         a whole number of months from 1 to 120
       month_list     a non-empty list of whole numbers of months from 1 to 120
+      whole_number   a whole number, 0 or more (a seed)
+      count          a whole number, 1 or more; null too when nullable
+      probability    a number above 0 and below 1
+      column_name    a lower-case column name; null too when nullable
       currency       an upper-case 3-letter currency code (against the raw data, after
                      registration: with rates in billing.fx_rates, or the one currency billed)
       schema_prefix  letters, digits and underscores, possibly none

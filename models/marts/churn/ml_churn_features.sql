@@ -118,6 +118,19 @@ payment_measures as (
     ),
 {% endif %}
 
+payments as (
+
+    select * from {{ ref('stg_billing__payments') }}
+    where not is_invalid
+
+),
+
+payment_first_loads as (
+
+    {{ csops.first_loads('billing', 'payments', 'id', 'payment_id') }}
+
+),
+
 mrr_movements as (
 
     select * from {{ ref('fct_mrr_movements') }}
@@ -382,6 +395,28 @@ term_ends as (
 
 ),
 
+-- failed payment attempts of the 30 days to the observation date, known by its end (a payment is
+-- known from the first load that delivered it): dunning as it stood that day, fresher than the
+-- weekly payment measures
+recent_payment_failures as (
+
+    select
+        paying.customer_id,
+        paying.observation_date,
+        count(*) as failed_payments_30d
+    from paying
+    inner join billing_links on paying.customer_id = billing_links.customer_id
+    inner join payments on billing_links.billing_customer_id = payments.billing_customer_id
+    inner join payment_first_loads on payments.payment_id = payment_first_loads.payment_id
+    where
+        payments.is_failed
+        and payment_first_loads.first_loaded_at
+        < cast({{ dbt.dateadd('day', 1, 'paying.observation_date') }} as timestamp)
+        and payments.attempted_at >= cast({{ dbt.dateadd('day', -29, 'paying.observation_date') }} as timestamp)
+    group by paying.customer_id, paying.observation_date
+
+),
+
 -- the health week each observation reads: the Sunday on or before the observation date
 observation_weeks as (
 
@@ -555,6 +590,7 @@ final as (
         measures_pivoted.csm_technical_fit,
         measures_pivoted.csm_sentiment,
         measures_pivoted.days_since_csm_touch,
+        cast(coalesce(recent_payment_failures.failed_payments_30d, 0) as integer) as failed_payments_30d,
         cast(payment_measures.failed_payments_in_window as double) as failed_payments_in_window,
         payment_measures.payment_failure_rate,
         cast(payment_measures.payment_days_overdue as double) as payment_days_overdue,
@@ -609,6 +645,10 @@ final as (
                 observation_weeks.customer_id = support_measures.customer_id
                 and observation_weeks.health_week_end_date = support_measures.scored_date
     {% endif %}
+    left join recent_payment_failures
+        on
+            paying.customer_id = recent_payment_failures.customer_id
+            and paying.observation_date = recent_payment_failures.observation_date
     left join next_churns
         on
             paying.customer_id = next_churns.customer_id

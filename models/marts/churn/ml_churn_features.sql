@@ -78,6 +78,17 @@ fx_rate_loads as (
 
 ),
 
+-- when each rate was first loaded (staging keeps a re-synced rate's latest copy); the key is
+-- staging's fx_rate_id
+fx_rate_first_loads as (
+
+    {{ csops.first_loads(
+        'billing', 'fx_rates',
+        csops.generate_surrogate_key(['rate_date', 'upper(trim(quote_currency))']), 'fx_rate_id'
+    ) }}
+
+),
+
 fx_rates as (
 
     select * from {{ ref('int_fx_rates_daily') }}
@@ -262,7 +273,7 @@ paid_subscriptions_known as (
 
 ),
 
--- the latest exchange rate day of each currency loaded by each known instant
+-- the latest exchange rate day of each currency first loaded by each known instant
 fx_rate_days_known as (
 
     select
@@ -270,7 +281,8 @@ fx_rate_days_known as (
         fx_rate_loads.currency_code,
         max(fx_rate_loads.rate_date) as rate_date
     from known_instants
-    inner join fx_rate_loads on known_instants.known_before_at > fx_rate_loads._loaded_at
+    inner join fx_rate_first_loads on known_instants.known_before_at > fx_rate_first_loads.first_loaded_at
+    inner join fx_rate_loads on fx_rate_first_loads.fx_rate_id = fx_rate_loads.fx_rate_id
     group by known_instants.known_date, fx_rate_loads.currency_code
 
 ),

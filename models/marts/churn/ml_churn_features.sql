@@ -17,7 +17,10 @@
       NPS, CSAT, calibrated CSM check-in, payments, community): the latest weekly score on or before
       the observation date (the Sunday; int_health_measures_unpivoted, fct_customer_health_weekly),
       because daily scores exist only for the recent window and a past row must not change when it
-      moves. A switched-off system's measures are null (no such system).
+      moves. A switched-off system's measures are null (no such system);
+    - failed payments of the 30 days to the observation date: payments first loaded by its end.
+    Rebuilt in full every run (a table, not incremental): the features of a row never change, but
+    its label does while its window is open.
 
     Labels are the only columns that look past the observation date: churn_date is the first logo
     churn (csops.logo_churn_dates, the revenue bridge's churn) dated after observation_date +

@@ -8,10 +8,11 @@ warehouse, and checks that every feature of every row observed up to D equals th
 warehouse's: later loads (a cancellation, an invoice paid or written off, late product events, a
 re-synced copy, a new exchange rate) change no feature of a past row.
 
-Which rows compare: the cut's as-of day is D, so its rows are the month ends before D and D itself
-(its is_latest_observation rows, the ones a model would have scored on D). D is a month end, so the
-full warehouse has a row for every one of them too: the cut's scoring rows must be exactly the
-training rows the full warehouse later holds for D - the model is trained on what it scores. Left
+Which rows compare: the cut is built with its as-of day set to D (var revenue_as_of_date, as on the
+evening of D), so its rows are the month ends before D and D itself (its is_latest_observation rows,
+the ones a model would have scored on D). D is a month end, so the full warehouse has a row for
+every one of them too: the cut's scoring rows must be exactly the training rows the full warehouse
+later holds for D - the model is trained on what it scores. Left
 out of the comparison: the labels (churn_date, is_label_known, churned_in_window), the only
 columns that look past the observation day, and is_latest_observation, which says where a row
 stands against the as-of day.
@@ -35,15 +36,11 @@ NOT_FEATURES = {"churn_date", "is_label_known", "churned_in_window", "is_latest_
 
 
 def pick_month_end(con: duckdb.DuckDBPyConnection) -> date:
-    """The latest month end at least 60 days before the full warehouse's as-of day that had a billing
-    load (so the cut's as-of day is D itself): weeks of later loads to leave out, and rows before it."""
+    """The latest month end at least 60 days before the full warehouse's as-of day: two months of
+    later loads to leave out, and a year of month ends before it."""
     as_of = con.execute("select as_of_date from intermediate.int_warehouse_as_of").fetchone()[0]
-    days = [d for (d,) in con.execute(
-        "select distinct cast(_loaded_at as date) as d from staging.stg_billing__invoices_history "
-        "where cast(_loaded_at as date) <= ? and month(cast(_loaded_at as date) + 1) "
-        "!= month(cast(_loaded_at as date)) order by 1 desc", [as_of - timedelta(days=60)]).fetchall()]
-    assert days, "no month end with a billing load 60 days before the as-of day"
-    return days[0]
+    before = as_of - timedelta(days=60)
+    return before.replace(day=1) - timedelta(days=1) if (before + timedelta(days=1)).day != 1 else before
 
 
 def test_the_features_up_to_day_d_from_raw_data_cut_at_d_equal_the_full_warehouses(built_warehouse, tmp_path):
@@ -66,7 +63,9 @@ def test_the_features_up_to_day_d_from_raw_data_cut_at_d_equal_the_full_warehous
     cut_raw(raw, cut, end_of_day)
     cut_warehouse = tmp_path / "cut" / "cut.duckdb"
     cut_warehouse.parent.mkdir()
-    dbt(["build", "--quiet", "--select", "+ml_churn_features",
+    # the cut's as-of day is D (revenue_as_of_date), as on the evening of D, whether or not billing
+    # delivered anything that very day
+    dbt(["build", "--quiet", "--select", "+ml_churn_features", "--vars", f"{{revenue_as_of_date: '{day}'}}",
          "--exclude", "resource_type:test", "resource_type:unit_test"], cut, cut_warehouse)
 
     con = duckdb.connect()

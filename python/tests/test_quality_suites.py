@@ -180,3 +180,21 @@ def test_requires_names_only_optional_systems(tmp_path):
     config.write_text("{}\n")
     with pytest.raises(Exception, match="requires must be a list of optional systems"):
         load_specs(suites, config)
+
+
+def test_a_paying_customer_without_a_churn_features_row_today_fails(copy, tmp_path):
+    corrupt(copy,
+            "delete from marts.ml_churn_features where is_latest_observation "
+            "and customer_id = (select min(customer_id) from marts.dim_customers where lifecycle_status = 'paying')")
+    report = run(copy, gx_root=tmp_path, only=["churn_features_today"])
+    assert failed(report, "churn_features_today", "expect_column_values_to_be_between", "rows_today"), (
+        format_report(report))
+    assert not report.success
+
+
+def test_churn_features_mrr_apart_from_revenue_today_fails(copy, tmp_path):
+    corrupt(copy, "update marts.ml_churn_features set mrr_amount = mrr_amount + 1 where is_latest_observation")
+    report = run(copy, gx_root=tmp_path, only=["churn_features_today"])
+    assert failed(report, "churn_features_today", "expect_column_values_to_be_in_set", "is_same_mrr"), (
+        format_report(report))
+    assert not report.success

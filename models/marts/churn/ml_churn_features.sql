@@ -17,7 +17,10 @@
       NPS, CSAT, calibrated CSM check-in, payments, community): the latest weekly score on or before
       the observation date (the Sunday; int_health_measures_unpivoted, fct_customer_health_weekly),
       because daily scores exist only for the recent window and a past row must not change when it
-      moves. A switched-off system's measures are null (no such system).
+      moves. A switched-off system's measures are null (no such system);
+    - failed payments of the 30 days to the observation date: payments first loaded by its end.
+    Rebuilt in full every run (a table, not incremental): the features of a row never change, but
+    its label does while its window is open.
 
     Labels are the only columns that look past the observation date: churn_date is the first logo
     churn (csops.logo_churn_dates, the revenue bridge's churn) dated after observation_date +
@@ -78,6 +81,17 @@ fx_rate_loads as (
 
 ),
 
+-- when each rate was first loaded (staging keeps a re-synced rate's latest copy); the key is
+-- staging's fx_rate_id
+fx_rate_first_loads as (
+
+    {{ csops.first_loads(
+        'billing', 'fx_rates',
+        csops.generate_surrogate_key(['rate_date', 'upper(trim(quote_currency))']), 'fx_rate_id'
+    ) }}
+
+),
+
 fx_rates as (
 
     select * from {{ ref('int_fx_rates_daily') }}
@@ -117,6 +131,19 @@ payment_measures as (
 
     ),
 {% endif %}
+
+payments as (
+
+    select * from {{ ref('stg_billing__payments') }}
+    where not is_invalid
+
+),
+
+payment_first_loads as (
+
+    {{ csops.first_loads('billing', 'payments', 'id', 'payment_id') }}
+
+),
 
 mrr_movements as (
 
@@ -249,7 +276,7 @@ paid_subscriptions_known as (
 
 ),
 
--- the latest exchange rate day of each currency loaded by each known instant
+-- the latest exchange rate day of each currency first loaded by each known instant
 fx_rate_days_known as (
 
     select
@@ -257,7 +284,8 @@ fx_rate_days_known as (
         fx_rate_loads.currency_code,
         max(fx_rate_loads.rate_date) as rate_date
     from known_instants
-    inner join fx_rate_loads on known_instants.known_before_at > fx_rate_loads._loaded_at
+    inner join fx_rate_first_loads on known_instants.known_before_at > fx_rate_first_loads.first_loaded_at
+    inner join fx_rate_loads on fx_rate_first_loads.fx_rate_id = fx_rate_loads.fx_rate_id
     group by known_instants.known_date, fx_rate_loads.currency_code
 
 ),
@@ -379,6 +407,28 @@ term_ends as (
                 order by current_period_ends_at asc, current_period_started_at desc, subscription_id asc
             ) = 1
     ) as current_terms
+
+),
+
+-- failed payment attempts of the 30 days to the observation date, known by its end (a payment is
+-- known from the first load that delivered it): dunning as it stood that day, fresher than the
+-- weekly payment measures
+recent_payment_failures as (
+
+    select
+        paying.customer_id,
+        paying.observation_date,
+        count(*) as failed_payments_30d
+    from paying
+    inner join billing_links on paying.customer_id = billing_links.customer_id
+    inner join payments on billing_links.billing_customer_id = payments.billing_customer_id
+    inner join payment_first_loads on payments.payment_id = payment_first_loads.payment_id
+    where
+        payments.is_failed
+        and payment_first_loads.first_loaded_at
+        < cast({{ dbt.dateadd('day', 1, 'paying.observation_date') }} as timestamp)
+        and payments.attempted_at >= cast({{ dbt.dateadd('day', -29, 'paying.observation_date') }} as timestamp)
+    group by paying.customer_id, paying.observation_date
 
 ),
 
@@ -555,6 +605,7 @@ final as (
         measures_pivoted.csm_technical_fit,
         measures_pivoted.csm_sentiment,
         measures_pivoted.days_since_csm_touch,
+        cast(coalesce(recent_payment_failures.failed_payments_30d, 0) as integer) as failed_payments_30d,
         cast(payment_measures.failed_payments_in_window as double) as failed_payments_in_window,
         payment_measures.payment_failure_rate,
         cast(payment_measures.payment_days_overdue as double) as payment_days_overdue,
@@ -609,6 +660,10 @@ final as (
                 observation_weeks.customer_id = support_measures.customer_id
                 and observation_weeks.health_week_end_date = support_measures.scored_date
     {% endif %}
+    left join recent_payment_failures
+        on
+            paying.customer_id = recent_payment_failures.customer_id
+            and paying.observation_date = recent_payment_failures.observation_date
     left join next_churns
         on
             paying.customer_id = next_churns.customer_id

@@ -417,12 +417,13 @@ churn_tiers_known as (
     inner join churn_scores
         on
             health_days.customer_id = churn_scores.customer_id
-            and churn_scores.observation_date <= health_days.scored_date
-            and churn_scores.observation_date > cast({{ dbt.dateadd('day', -32, 'health_days.scored_date') }} as date)
-    qualify row_number() over (
-        partition by health_days.customer_id, health_days.scored_date
-        order by churn_scores.observation_date desc
-    ) = 1
+            and health_days.scored_date >= churn_scores.observation_date
+            and cast({{ dbt.dateadd('day', -32, 'health_days.scored_date') }} as date) < churn_scores.observation_date
+    qualify
+        row_number() over (
+            partition by health_days.customer_id, health_days.scored_date
+            order by churn_scores.observation_date desc
+        ) = 1
 
 ),
 

@@ -25,7 +25,7 @@ def test_the_backtest_maps_to_the_truth_and_does_not_beat_it(built_warehouse):
         pytest.skip(f"{SCORES} is not in this warehouse (the churn models are not built)")
     result = evaluate(warehouse, truth)
     r = result.rows
-    assert r.total == r.not_month_end + r.label_unknown + r.no_probability + r.unmatched + r.graded
+    assert r.total == r.not_month_end + r.label_unknown + r.no_probability + r.fallback + r.unmatched + r.graded
     assert r.graded > 0 and result.selected_model is not None, result.selected_problem
     assert r.unmatched <= MAX_UNMATCHED_SHARE * (r.unmatched + r.graded), r
     for s in result.slices:

@@ -21,12 +21,8 @@ def _number(value):
 def model(dbt, session):
     dbt.config(materialized="table")
     as_of_date = dbt.ref("int_warehouse_as_of").df()["as_of_date"].iloc[0]
-    mrr_monthly = dbt.ref("int_customers_mrr_monthly").project(
-        "customer_id, month_start_date, first_paid_month, mrr_amount"
-    ).df()
-    movements = dbt.ref("fct_mrr_movements").project(
-        "customer_id, month_start_date, movement_type, opening_mrr_amount, movement_mrr_amount"
-    ).df()
+    mrr_monthly = dbt.ref("int_customers_mrr_monthly").project(forecast.MRR_MONTHLY_COLUMNS).df()
+    movements = dbt.ref("fct_mrr_movements").project(forecast.MOVEMENT_COLUMNS).df()
     predictions = dbt.ref("ml_churn_predictions").project("customer_id, churn_probability, model_name").df()
     frame = forecast.revenue_forecast(
         as_of_date,

@@ -13,12 +13,8 @@ from csops.ml import forecast
 def model(dbt, session):
     dbt.config(materialized="table")
     as_of_date = dbt.ref("int_warehouse_as_of").df()["as_of_date"].iloc[0]
-    mrr_monthly = dbt.ref("int_customers_mrr_monthly").project(
-        "customer_id, month_start_date, first_paid_month, mrr_amount"
-    ).df()
-    movements = dbt.ref("fct_mrr_movements").project(
-        "customer_id, month_start_date, movement_type, opening_mrr_amount, movement_mrr_amount"
-    ).df()
+    mrr_monthly = dbt.ref("int_customers_mrr_monthly").project(forecast.MRR_MONTHLY_COLUMNS).df()
+    movements = dbt.ref("fct_mrr_movements").project(forecast.MOVEMENT_COLUMNS).df()
     forecast_months = dbt.config.get("forecast_months")
     min_cohort_customers = dbt.config.get("sbg_min_cohort_customers")
     frame = forecast.cohort_fit_table(

@@ -22,12 +22,8 @@ def _value(value):
 def model(dbt, session):
     dbt.config(materialized="table")
     as_of_date = dbt.ref("int_warehouse_as_of").df()["as_of_date"].iloc[0]
-    mrr_monthly = dbt.ref("int_customers_mrr_monthly").project(
-        "customer_id, month_start_date, first_paid_month, mrr_amount"
-    ).df()
-    movements = dbt.ref("fct_mrr_movements").project(
-        "customer_id, month_start_date, movement_type, opening_mrr_amount, movement_mrr_amount"
-    ).df()
+    mrr_monthly = dbt.ref("int_customers_mrr_monthly").project(forecast.MRR_MONTHLY_COLUMNS).df()
+    movements = dbt.ref("fct_mrr_movements").project(forecast.MOVEMENT_COLUMNS).df()
     scores = dbt.ref("ml_churn_backtest_scores").project(
         "customer_id, observation_date, churn_probability, is_selected_model"
     ).df()

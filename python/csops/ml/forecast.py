@@ -50,6 +50,9 @@ Z_95 = 1.959963984540054
 LOG_PARAMETER_BOUNDS = (math.log(1e-3), math.log(8e3))
 
 METHODS = ("churn_model", "cohort_sbg", "naive")
+# what the dbt models read of int_customers_mrr_monthly and fct_mrr_movements (one home for the three)
+MRR_MONTHLY_COLUMNS = "customer_id, month_start_date, first_paid_month, mrr_amount"
+MOVEMENT_COLUMNS = "customer_id, month_start_date, movement_type, opening_mrr_amount, movement_mrr_amount"
 
 
 # ---- shifted-beta-geometric ---------------------------------------------------------------------

@@ -28,7 +28,8 @@ PROJECT = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).with_name("dbt")
 PARTS = 3
 OPTIONAL_LEFT_OUT = ("crm", "contacts", "title")  # a column the contract marks required: false
-RUN_COLUMNS = {"dbt_invocation_id", "built_at"}  # rpt_warehouse_as_of: which run built the warehouse
+# which run built it: rpt_warehouse_as_of's run, ml_churn_predictions' scoring time
+RUN_COLUMNS = {"dbt_invocation_id", "built_at", "scored_at"}
 
 
 def split_into_folders(raw: Path, out: Path) -> int:

@@ -527,6 +527,12 @@ def _with_probabilities(book: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFram
     return book
 
 
+def _in_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows sorted by every column: the warehouse hands tables over in no set order, and float sums
+    (rates, books) must not depend on it (the same data read from one file or many gave other digits)."""
+    return frame.sort_values(list(frame.columns), kind="stable", na_position="last").reset_index(drop=True)
+
+
 def revenue_forecast(
     as_of_date: date,
     mrr_monthly: pd.DataFrame,
@@ -542,6 +548,9 @@ def revenue_forecast(
 
     ``predictions`` is ml_churn_predictions (customer_id, churn_probability, model_name).
     """
+    mrr_monthly = _in_order(mrr_monthly)
+    movements = _in_order(movements)
+    predictions = _in_order(predictions)
     as_of_date = pd.Timestamp(as_of_date).date()
     monthly = monthly_mrr(mrr_monthly)
     book = _with_probabilities(book_at(monthly, month_index(as_of_date)), predictions)
@@ -661,6 +670,9 @@ def forecast_backtest(
     per date, method and horizon, and one ``summary`` row per method and horizon
     (:func:`summarise_backtest`).
     """
+    mrr_monthly = _in_order(mrr_monthly)
+    movements = _in_order(movements)
+    scores = _in_order(scores)
     as_of_date = pd.Timestamp(as_of_date).date()
     last_closed = last_close_month(as_of_date)
     monthly = monthly_mrr(mrr_monthly)
@@ -764,6 +776,8 @@ def cohort_fit_table(
     closed month, as in :func:`forecast_book`), plus one ``pooled`` row (every cohort together, the
     fallback). ``curve_used`` says which fit the cohort's customers in the book are projected with.
     """
+    mrr_monthly = _in_order(mrr_monthly)
+    movements = _in_order(movements)
     as_of_date = pd.Timestamp(as_of_date).date()
     last_closed = last_close_month(as_of_date)
     curves = cohort_survivor_curves(customer_history(mrr_monthly, movements), last_closed)

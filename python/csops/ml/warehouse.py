@@ -41,6 +41,16 @@ CARRIED = (GROUP, "mrr_amount", COMPARE, "is_latest_observation")
 BAND_TIERS = {"red": "high", "yellow": "medium", "green": "low"}
 
 
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as pandas strings: DuckDB reads an object column holding only nulls (every row a
+    fallback: no driver, no tier) as INTEGER, and a test comparing it with text then fails."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object and out[column].map(lambda v: v is None or isinstance(v, str)).all():
+            out[column] = out[column].astype("string")
+    return out
+
+
 def settings(meta: object) -> tuple[ChurnConfig, float, float]:
     """(pipeline config, high threshold, medium threshold) from the churn models' `churn_settings` meta
     (models/marts/churn/_churn__ml.yml passes the vars through; dbt renders them as text)."""
@@ -103,7 +113,7 @@ def backtest_scores(run: ChurnRun, features: pd.DataFrame, high: float, medium: 
     columns = [ID, DATE, "model_name", "fold", "churn_probability", LABEL, KNOWN_OUTCOME, GROUP, "mrr_amount",
                COMPARE, "is_latest_observation", "prediction_method", "fallback_reason", "risk_tier",
                "is_selected_model"]
-    return out[columns].sort_values([DATE, "model_name", ID], kind="stable").reset_index(drop=True)
+    return _typed(out[columns].sort_values([DATE, "model_name", ID], kind="stable").reset_index(drop=True))
 
 
 def model_evaluation(run: ChurnRun) -> pd.DataFrame:
@@ -115,7 +125,7 @@ def model_evaluation(run: ChurnRun) -> pd.DataFrame:
     ev["selection_rule"] = run.selection_rule
     ev["fold_scheme"] = run.fold_scheme
     ev["compare_name"] = ev["compare_name"].fillna(COMPARE)
-    return ev.reset_index(drop=True)
+    return _typed(ev.reset_index(drop=True))
 
 
 def predictions(run: ChurnRun, features: pd.DataFrame, bands: pd.DataFrame, high: float, medium: float,
@@ -137,4 +147,4 @@ def predictions(run: ChurnRun, features: pd.DataFrame, bands: pd.DataFrame, high
     out["scored_for_date"] = pd.to_datetime(out["scored_for_date"]).dt.date
     for c in ("training_window_start", "training_window_end"):
         out[c] = pd.to_datetime(out[c]).dt.date
-    return out.drop(columns=["health_band"])
+    return _typed(out.drop(columns=["health_band"]).sort_values(ID, kind="stable").reset_index(drop=True))

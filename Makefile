@@ -173,8 +173,11 @@ pytest: venv
 
 lint: lint-sql lint-python
 
+# sqlfluff on two processes: the dbt templater compiles once, the files lint in parallel (on our
+# 2-core machines 62 s instead of 110 s; the same findings)
+SQLFLUFF_PROCESSES ?= 2
 lint-sql: venv
-	$(TEST_ENV) $(BIN)/sqlfluff lint models tests analyses snapshots
+	$(TEST_ENV) $(BIN)/sqlfluff lint models tests analyses snapshots --processes $(SQLFLUFF_PROCESSES)
 
 lint-python: venv
 	$(BIN)/ruff check python bench

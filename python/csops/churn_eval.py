@@ -64,9 +64,11 @@ from .eval_common import (
     at_most_above,
     auc,
     create_customer_keys,
+    excess,
     find_table,
     fmt,
     quote,
+    ratio,
     register_truth_views,
     require_truth_files,
     table_columns,
@@ -192,15 +194,11 @@ class ModelSlice:
 
     @property
     def auc_ratio(self) -> float | None:
-        if self.model_auc is None or not self.oracle_auc:
-            return None
-        return self.model_auc / self.oracle_auc
+        return ratio(self.model_auc, self.oracle_auc)
 
     @property
     def auc_excess(self) -> float | None:
-        if self.model_auc is None or self.oracle_auc is None:
-            return None
-        return self.model_auc - self.oracle_auc
+        return excess(self.model_auc, self.oracle_auc)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,16 @@ def auc(risk: np.ndarray, positive: np.ndarray) -> float | None:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def ratio(a: float | None, b: float | None) -> float | None:
+    """a / b, None when either is unknown or b is 0 (a model's AUC over the reference's, a rate's lift)."""
+    return a / b if a is not None and b else None
+
+
+def excess(a: float | None, b: float | None) -> float | None:
+    """a - b, None when either is unknown (a model's AUC above the reference's: leakage when large)."""
+    return a - b if a is not None and b is not None else None
+
+
 def at_least(name: str, value: float | None, limit: float, why: str) -> Target:
     """A 'min' target: met when value >= limit; `why` says why the value is undefined, when it is."""
     if value is None:

@@ -50,7 +50,9 @@ from .eval_common import (
     at_most_above,
     auc,
     create_customer_keys,
+    excess,
     find_table,
+    ratio,
     register_truth_views,
     require_truth_files,
     target_lines,
@@ -110,15 +112,11 @@ class ChurnSlice:
 
     @property
     def auc_ratio(self) -> float | None:
-        if self.score_auc is None or not self.latent_auc:
-            return None
-        return self.score_auc / self.latent_auc
+        return ratio(self.score_auc, self.latent_auc)
 
     @property
     def auc_excess(self) -> float | None:
-        if self.score_auc is None or self.latent_auc is None:
-            return None
-        return self.score_auc - self.latent_auc
+        return excess(self.score_auc, self.latent_auc)
 
 
 @dataclass(frozen=True)
@@ -154,11 +152,11 @@ class BandLift:
 
     @property
     def red_lift(self) -> float | None:
-        return _ratio(self.red_rate, self.churn_rate)
+        return ratio(self.red_rate, self.churn_rate)
 
     @property
     def red_to_green(self) -> float | None:
-        return _ratio(self.red_rate, self.green_rate)
+        return ratio(self.red_rate, self.green_rate)
 
 
 @dataclass
@@ -328,10 +326,6 @@ def _band_note(bands: BandLift, green: bool = False) -> str:
     if bands.churners == 0:
         return f" (no churners among {bands.rows:,} scored rows)"
     return ""
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return a / b if a is not None and b else None
 
 
 def _groups(rows: pd.DataFrame, column: str) -> list[tuple[str, pd.DataFrame]]:

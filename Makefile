@@ -93,7 +93,11 @@ sql: venv
 	@test -n "$${Q:-}" || { echo 'usage: make sql Q="select ..."  (read-only, on $(CSOPS_WAREHOUSE))' >&2; exit 2; }
 	@$(BIN)/csops sql "$$Q"
 
-test: venv lint dbt-test dbt-test-switches dbt-test-company-data pytest
+# The switched-off and company-data builds are independent of each other: two at a time, each
+# target's output printed together when it ends.
+test: venv lint dbt-test
+	$(MAKE) --no-print-directory -j2 --output-sync=target dbt-test-switches dbt-test-company-data
+	$(MAKE) --no-print-directory pytest
 
 dbt-test: venv
 	$(BIN)/csops generate --scale tiny --seed $(SEED) --as-of $(AS_OF) --out $(TEST_RAW_DIR) --quiet
@@ -108,29 +112,32 @@ dbt-test: venv
 
 # The tiny data (made by dbt-test) built with the optional systems switched off in three builds that
 # cover every system off both beside others that are on and all together: the two halves of
-# SWITCH_GROUPS (dbt build: every model, snapshot, test and unit test) and all of them at once
-# (csops build: dbt build and the GX suites, which skip the suites that need a switched-off system).
-# Each runs on a scratch warehouse from a copy of the raw folder without the switched-off folders, so
-# nothing can read them. All of it (warehouses, dbt's target/ and logs, GX data docs) stays in
-# $(SWITCH_DIR). (It was one build per system: twice the time for the same switches.)
-SWITCH_GROUPS := product,surveys,community support,cs_platform all
-dbt-test-switches: venv
+# SWITCH_GROUPS (dbt build: every model, snapshot and test; the unit tests, whose inputs are fixed,
+# run with every system on in dbt-test and with every system off here) and all of them at once
+# (csops build: dbt build, unit tests and the GX suites, which skip the suites that need a
+# switched-off system). Each runs on a scratch warehouse from a copy of the raw folder without the
+# switched-off folders, so nothing can read them. All of it (warehouses, dbt's target/ and logs, GX
+# data docs) stays in $(SWITCH_DIR)/<group>. Each group is its own target, so `make test` runs them
+# and the company data two at a time (a tiny build keeps about 1.4 of the 2 cores busy).
+SWITCH_GROUPS := product-surveys-community support-cs_platform all
+SWITCH_TARGETS := $(SWITCH_GROUPS:%=dbt-test-switch-%)
+.PHONY: $(SWITCH_TARGETS)
+dbt-test-switches: $(SWITCH_TARGETS)
+$(SWITCH_TARGETS): dbt-test-switch-%: venv
 	@test -d $(TEST_RAW_DIR) || { echo "error: no tiny data in $(TEST_RAW_DIR); run make dbt-test" >&2; exit 2; }
-	rm -rf $(SWITCH_DIR)
-	for group in $(SWITCH_GROUPS); do \
-		systems=$$(if [ $$group = all ]; then echo $(OPTIONAL_SYSTEMS); else echo $$group | tr , ' '; fi); \
-		dir=$(SWITCH_DIR)/$${group//,/-}; vars=; \
-		for system in $$systems; do vars="$$vars$${vars:+, }enable_$$system: false"; done; \
-		$(BIN)/python -m csops.raw_variants copy $(TEST_RAW_DIR) $$dir/raw $$(printf -- ' --without %s' $$systems); \
-		echo "== switched off, raw folder removed: $$systems"; \
-		export DBT_TARGET_PATH=$$dir/target DBT_LOG_PATH=$$dir/logs CSOPS_RAW_DIR=$$dir/raw CSOPS_WAREHOUSE=$$dir/csops.duckdb; \
-		if [ $$group = all ]; then \
-			$(BIN)/csops build --full-refresh --quiet --raw-dir $$dir/raw --gx-root $$dir --vars "{$$vars}"; \
-		else \
-			$(BIN)/dbt build --quiet --vars "{$$vars}"; \
-		fi; \
-	done
-	rm -rf $(SWITCH_DIR)
+	systems=$$(if [ $* = all ]; then echo $(OPTIONAL_SYSTEMS); else echo $* | tr - ' '; fi); \
+	dir=$(SWITCH_DIR)/$*; vars=; \
+	for system in $$systems; do vars="$$vars$${vars:+, }enable_$$system: false"; done; \
+	rm -rf $$dir; \
+	$(BIN)/python -m csops.raw_variants copy $(TEST_RAW_DIR) $$dir/raw $$(printf -- ' --without %s' $$systems); \
+	echo "== switched off, raw folder removed: $$systems"; \
+	export DBT_TARGET_PATH=$$dir/target DBT_LOG_PATH=$$dir/logs CSOPS_RAW_DIR=$$dir/raw CSOPS_WAREHOUSE=$$dir/csops.duckdb; \
+	if [ $* = all ]; then \
+		$(BIN)/csops build --full-refresh --quiet --raw-dir $$dir/raw --gx-root $$dir --vars "{$$vars}"; \
+	else \
+		$(BIN)/dbt build --quiet --exclude resource_type:unit_test --vars "{$$vars}"; \
+	fi; \
+	rm -rf $$dir
 
 # A company's data is not the demo's: optional raw tables with no rows (their columns only) and a plan
 # tier the demo never uses ('growth' renamed 'basic'), from a hard-linked copy of the tiny data.

@@ -1,7 +1,8 @@
 """Shared fixtures and the test categories.
 
 Fixtures: demo data generated once per test session into temporary folders (`tiny`, `small`, and
-SQL over them as `tiny_db`, `small_db`), and `built_warehouse`, the warehouse `make test` built.
+SQL over them as `tiny_db`, `small_db`), `built_warehouse`, the warehouse `make test` built, and
+`month_end_cut`, a warehouse built from its raw data cut at a month end (month_end_cut.py).
 
 Every test is marked with exactly one of the categories registered in pyproject.toml: `unit`,
 `dbt` or `warehouse`; collection fails otherwise, so `pytest -m unit` and friends split the suite.
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from month_end_cut import MonthEndCut, build_month_end_cut
 
 from csops.generator import generate
 
@@ -48,6 +50,18 @@ def built_warehouse() -> tuple[Path, Path]:
             pytest.fail(message)
         pytest.skip(message)
     return warehouse, truth
+
+
+@pytest.fixture(scope="session")
+def month_end_cut(built_warehouse, tmp_path_factory) -> MonthEndCut:
+    """The built warehouse and one built from its raw data cut at the end of a month end (one build
+    for the session, shared by the pytest workers)."""
+    warehouse, truth = built_warehouse
+    raw = Path(os.environ.get("CSOPS_RAW_DIR", truth.parent / "raw")).resolve()
+    base = tmp_path_factory.getbasetemp()
+    # under xdist each worker has its own base folder inside the session's: the workers share that one
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return build_month_end_cut(warehouse, raw, shared / "month_end_cut")
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,10 @@
 """The churn models' features of a past day are what the warehouse could have said that day.
 
 ml_churn_features has a row per paying customer at every month end and at the as-of day; its
-features may use only the rows loaded by the end of the observation day. This test cuts the raw
-data of the warehouse `make test` built at the end of a month end D (every row loaded before the
-midnight after D; test_point_in_time.cut_raw), builds ml_churn_features from the cut into a second
-warehouse, and checks that every feature of every row observed up to D equals the full
+features may use only the rows loaded by the end of the observation day. This test reads the
+warehouse built from the raw data of the warehouse `make test` built, cut at the end of a month end D
+(every row loaded before the midnight after D; fixture month_end_cut, shared with the health and
+journey tests), and checks that every feature of every row observed up to D equals the full
 warehouse's: later loads (a cancellation, an invoice paid or written off, late product events, a
 re-synced copy, a new exchange rate) change no feature of a past row.
 
@@ -20,14 +20,9 @@ stands against the as-of day.
 
 from __future__ import annotations
 
-import os
-from datetime import date, datetime, timedelta
-from pathlib import Path
-
 import duckdb
 import pytest
 from test_health_point_in_time import columns
-from test_point_in_time import cut_raw, dbt
 
 pytestmark = pytest.mark.warehouse
 
@@ -35,19 +30,9 @@ TABLE = "marts.ml_churn_features"
 NOT_FEATURES = {"churn_date", "is_label_known", "churned_in_window", "is_latest_observation"}
 
 
-def pick_month_end(con: duckdb.DuckDBPyConnection) -> date:
-    """The latest month end at least 60 days before the full warehouse's as-of day: two months of
-    later loads to leave out, and a year of month ends before it."""
-    as_of = con.execute("select as_of_date from intermediate.int_warehouse_as_of").fetchone()[0]
-    before = as_of - timedelta(days=60)
-    return before.replace(day=1) - timedelta(days=1) if (before + timedelta(days=1)).day != 1 else before
-
-
-def test_the_features_up_to_day_d_from_raw_data_cut_at_d_equal_the_full_warehouses(built_warehouse, tmp_path):
-    warehouse, truth = built_warehouse
-    raw = Path(os.environ.get("CSOPS_RAW_DIR", truth.parent / "raw")).resolve()
+def test_the_features_up_to_day_d_from_raw_data_cut_at_d_equal_the_full_warehouses(month_end_cut):
+    warehouse, cut_warehouse, day = month_end_cut.warehouse, month_end_cut.cut_warehouse, month_end_cut.day
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        day = pick_month_end(con)
         # not vacuous: subscriptions and invoices changed after D, and rows observed up to D have a
         # label the cut cannot know yet
         changed = con.execute(
@@ -57,16 +42,6 @@ def test_the_features_up_to_day_d_from_raw_data_cut_at_d_equal_the_full_warehous
         churned_later = con.execute(
             f"select count(*) from {TABLE} where observation_date <= ? and churn_date > ?", [day, day]).fetchone()[0]
     assert changed > 0 and churned_later > 0, (changed, churned_later)
-
-    end_of_day = datetime.combine(day + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
-    cut = tmp_path / "raw"
-    cut_raw(raw, cut, end_of_day)
-    cut_warehouse = tmp_path / "cut" / "cut.duckdb"
-    cut_warehouse.parent.mkdir()
-    # the cut's as-of day is D (revenue_as_of_date), as on the evening of D, whether or not billing
-    # delivered anything that very day
-    dbt(["build", "--quiet", "--select", "+ml_churn_features", "--vars", f"{{revenue_as_of_date: '{day}'}}",
-         "--exclude", "resource_type:test", "resource_type:unit_test"], cut, cut_warehouse)
 
     con = duckdb.connect()
     con.execute(f"attach '{warehouse}' as full_warehouse (read_only)")

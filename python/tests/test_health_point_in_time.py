@@ -1,22 +1,19 @@
 """The health score of a past day is what the warehouse could have said that day.
 
-A score for day D may use only the rows loaded by the end of D. This test cuts the raw data of the
-warehouse `make test` built at the end of a day D (every row loaded before the midnight after D),
-builds the health models from the cut into a second warehouse, and checks that every measure and
-every score the cut computes for D and the Sundays before it equals the full warehouse's for the
-same customer and day: later loads (late events, a ticket's reply, an invoice paid after D, a
-re-synced copy) change nothing that was scored before them.
+A score for day D may use only the rows loaded by the end of D. This test reads the warehouse built
+from the raw data of the warehouse `make test` built, cut at the end of a month end D (every row
+loaded before the midnight after D; fixture month_end_cut, shared with the journey and churn-feature
+tests), and checks that every measure and every score the cut computes for D and the Sundays before
+it equals the full warehouse's for the same customer and day: later loads (late events, a ticket's
+reply, an invoice paid after D, a re-synced copy) change nothing that was scored before them.
 """
 
 from __future__ import annotations
 
-import os
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import duckdb
 import pytest
-from test_point_in_time import cut_raw, dbt
 
 pytestmark = pytest.mark.warehouse
 
@@ -28,17 +25,6 @@ COMPARED = {
 }
 
 
-def pick_day(con: duckdb.DuckDBPyConnection) -> date:
-    """A day with a billing load (so the cut's as-of day is D itself) about two months before the
-    full warehouse's as-of day: inside the daily window, with weeks of later loads to leave out."""
-    as_of = con.execute("select as_of_date from intermediate.int_warehouse_as_of").fetchone()[0]
-    days = [d for (d,) in con.execute(
-        "select distinct cast(_loaded_at as date) from staging.stg_billing__invoices_history "
-        "where cast(_loaded_at as date) <= ? order by 1 desc", [as_of - timedelta(days=60)]).fetchall()]
-    assert days, "no billing load 60 days before the as-of day"
-    return days[0]
-
-
 def columns(con: duckdb.DuckDBPyConnection, catalog: str, relation: str) -> list[str]:
     schema, table = relation.split(".")
     return [c for (c,) in con.execute(
@@ -47,11 +33,9 @@ def columns(con: duckdb.DuckDBPyConnection, catalog: str, relation: str) -> list
         [catalog, schema, table]).fetchall() if c not in AS_OF_COLUMNS]
 
 
-def test_the_score_of_day_d_from_raw_data_cut_at_d_equals_the_full_warehouses(built_warehouse, tmp_path):
-    warehouse, truth = built_warehouse
-    raw = Path(os.environ.get("CSOPS_RAW_DIR", truth.parent / "raw")).resolve()
+def test_the_score_of_day_d_from_raw_data_cut_at_d_equals_the_full_warehouses(month_end_cut):
+    warehouse, cut_warehouse, day = month_end_cut.warehouse, month_end_cut.cut_warehouse, month_end_cut.day
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        day = pick_day(con)
         # not vacuous: around D some use arrived late and some tickets changed after D
         late = con.execute(
             "select count(*) from intermediate.int_product_usage_rolled_up "
@@ -60,14 +44,6 @@ def test_the_score_of_day_d_from_raw_data_cut_at_d_equals_the_full_warehouses(bu
             "select count(*) from staging.stg_support__tickets_history "
             "where valid_from < ? and valid_to >= ?", [day + timedelta(days=1)] * 2).fetchone()[0]
     assert late > 0 and changed > 0, (late, changed)
-
-    end_of_day = datetime.combine(day + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
-    cut = tmp_path / "raw"
-    cut_raw(raw, cut, end_of_day)
-    cut_warehouse = tmp_path / "cut" / "cut.duckdb"
-    cut_warehouse.parent.mkdir()
-    dbt(["build", "--quiet", "--select", "+int_customer_health_scored",
-         "--exclude", "resource_type:test", "resource_type:unit_test"], cut, cut_warehouse)
 
     con = duckdb.connect()
     con.execute(f"attach '{warehouse}' as full_warehouse (read_only)")

@@ -2,9 +2,9 @@
 could have said that day.
 
 A stage for day D may use only the rows loaded by the end of D and the customer's days before D.
-This test cuts the raw data of the warehouse `make test` built at the end of a day D (every row
-loaded before the midnight after D; test_point_in_time.cut_raw), builds the journey models from the
-cut into a second warehouse, and checks that the rules and the stage of every customer on every day
+This test reads the warehouse built from the raw data of the warehouse `make test` built, cut at the
+end of a month end D (every row loaded before the midnight after D; fixture month_end_cut, shared
+with the health and churn-feature tests), and checks that the rules and the stage of every customer on every day
 up to D equal the full warehouse's: later loads (a subscription cancelled after D, late product
 events, a re-synced copy) change nothing before them. That is also why fct_customer_journey_daily
 can add days incrementally: a test runs its incremental branch on a copy of the full warehouse whose
@@ -13,21 +13,20 @@ newest month was removed and finds the full refresh's rows.
 int_cs_signals_daily (what every play reads) reads the journey, so the same cut warehouse holds it:
 every signal of every customer-day up to D that both warehouses hold is the same - late product
 events, NPS answers, contact or subscription changes loaded after D change no signal before them, so
-an action raised on a past day was raised on what was known then. One cut build serves both (it is
-the slow part).
+an action raised on a past day was raised on what was known then.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-from test_health_point_in_time import columns, pick_day
-from test_point_in_time import cut_raw, dbt
+from test_health_point_in_time import columns
+from test_point_in_time import dbt
 
 pytestmark = pytest.mark.warehouse
 
@@ -36,22 +35,10 @@ SIGNALS = "intermediate.int_cs_signals_daily"
 
 
 @pytest.fixture(scope="module")
-def cut_at_d(built_warehouse, tmp_path_factory) -> tuple[Path, Path, object]:
+def cut_at_d(month_end_cut) -> tuple[Path, Path, object]:
     """(full warehouse, warehouse built from the raw data cut at the end of D, D): the journey and
-    the signal table (which reads the journey) built once from the cut."""
-    warehouse, truth = built_warehouse
-    raw = Path(os.environ.get("CSOPS_RAW_DIR", truth.parent / "raw")).resolve()
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        day = pick_day(con)
-    root = tmp_path_factory.mktemp("journey_cut")
-    end_of_day = datetime.combine(day + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
-    cut = root / "raw"
-    cut_raw(raw, cut, end_of_day)
-    cut_warehouse = root / "cut" / "cut.duckdb"
-    cut_warehouse.parent.mkdir()
-    dbt(["build", "--quiet", "--select", "+int_journey_stages_chosen", "+int_cs_signals_daily",
-         "--exclude", "resource_type:test", "resource_type:unit_test"], cut, cut_warehouse)
-    return warehouse, cut_warehouse, day
+    the signal table (which reads the journey), from the session's one cut build."""
+    return month_end_cut.warehouse, month_end_cut.cut_warehouse, month_end_cut.day
 
 
 def test_the_journey_up_to_day_d_from_raw_data_cut_at_d_equals_the_full_warehouses(cut_at_d):

@@ -122,9 +122,11 @@ def report(con: duckdb.DuckDBPyConnection) -> None:
         print(f"involuntary share of churn, {seg}: {pct(share)} ({n} churns)")
 
     print("\n## Product events")
-    ev, au = q(con, """select count(*), count(distinct (user_id, date_trunc('month', occurred_at)))
-        from product_events""")[0]
-    print(f"events per active user per month: {ev / max(au, 1):.1f} ({ev} events, {au} active user-months)")
+    # a row is a session's use of a feature with its event_count (1 where an export has no such column)
+    ev, rows, au = q(con, """select sum(coalesce(event_count, 1)), count(*),
+        count(distinct (user_id, date_trunc('month', occurred_at))) from product_events""")[0]
+    print(f"events per active user per month: {ev / max(au, 1):.1f} ({ev} events in {rows} rows, "
+          f"{rows / max(au, 1):.1f} rows, {au} active user-months)")
 
     print("\n## CSM check-ins (enterprise)")
     con.execute("""create temp table ent_ci as

@@ -36,7 +36,7 @@ final as (
         events.event_name,
         cast(events.occurred_at as date) as activity_date,
         cast(first_loads.first_loaded_at as date) as first_known_date,
-        count(*) as events
+        cast(sum(events.event_count) as bigint) as events
     from events
     inner join first_loads on events.event_id = first_loads.event_id
     inner join workspace_links on events.workspace_id = workspace_links.workspace_id

@@ -30,7 +30,7 @@ user_days as (
         workspace_links.customer_id,
         events.product_user_id,
         cast(events.occurred_at as date) as activity_date,
-        count(*) as events
+        cast(sum(events.event_count) as bigint) as events
     from events
     inner join workspace_links on events.workspace_id = workspace_links.workspace_id
     group by workspace_links.customer_id, events.product_user_id, cast(events.occurred_at as date)

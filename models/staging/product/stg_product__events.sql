@@ -8,7 +8,8 @@
 }}
 
 {#-
-    The big table: one row per product event. Incremental on the load timestamp: each run reads
+    The big table: one row per product event, or per session's use of a feature with its
+    event_count (1 when the export has no such column). Incremental on the load timestamp: each run reads
     what was loaded since (newest load in the table - a look-back window), so late events and
     re-synced copies are picked up. Re-synced copies share an event_id; the latest load wins, in a
     batch by csops.latest_version below and across batches by delete+insert on event_id. Every
@@ -50,6 +51,8 @@ renamed as (
         cast(workspace_id as {{ dbt.type_string() }}) as workspace_id,
         cast(user_id as {{ dbt.type_string() }}) as product_user_id,
         cast(event_name as {{ dbt.type_string() }}) as event_name,
+        -- no event_count column (one row per event): each row is one event
+        coalesce(cast(event_count as integer), 1) as event_count,
         cast(occurred_at as timestamp) as occurred_at,
         cast(received_at as timestamp) as received_at,
         cast(_loaded_at as timestamp) as _loaded_at,
@@ -69,6 +72,7 @@ flagged as (
             case
                 when occurred_at > received_at then 'occurred_after_received'
                 when workspace_id is null then 'missing_workspace'
+                when event_count < 1 then 'event_count_not_positive'
             end
         ) as invalid_reason
     from renamed
@@ -82,6 +86,7 @@ final as (
         workspace_id,
         product_user_id,
         event_name,
+        event_count,
         is_late_arriving,
         invalid_reason,
         occurred_at,

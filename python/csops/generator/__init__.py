@@ -84,12 +84,13 @@ def _write_partitions(writer: _Writer, table: pa.Table, folder: Path, part: int 
     bounds = np.flatnonzero(np.diff(day)) + 1
     starts = np.concatenate([[0], bounds]) if len(day) else np.zeros(0, np.int64)
     ends = np.concatenate([bounds, [len(day)]]) if len(day) else np.zeros(0, np.int64)
-    sorted_table = table.take(pa.array(order, type=pa.int64()))
+    # each day's rows taken on their own, not a sorted copy of the whole table: on `large` the
+    # events of one part are tens of millions of rows, and a second copy of them was the peak
     for lo, hi in zip(starts, ends, strict=True):
         label = str(np.datetime64(int(day[lo]), "D"))
         target = folder / f"loaded_date={label}"
         target.mkdir(parents=True, exist_ok=True)
-        writer.write(sorted_table.slice(lo, hi - lo), target / f"part-{part}.parquet")
+        writer.write(table.take(pa.array(order[lo:hi], type=pa.int64())), target / f"part-{part}.parquet")
     writer.wait()
     return len(starts)
 
@@ -113,9 +114,15 @@ def _write_chunks(writer: _Writer, rt: ChunkedTable, folder: Path, chunks_per_pa
     buffer: list[pa.Table] = []
 
     def flush(part: int) -> int:
-        table = pa.concat_tables(buffer).unify_dictionaries().combine_chunks()
+        # one column at a time, each column's chunks released as soon as it is combined: never a
+        # second copy of the whole buffer (on `large`, tens of millions of events)
+        table = pa.concat_tables(buffer).unify_dictionaries()
         buffer.clear()
-        return _write_partitions(writer, table, folder, part)
+        schema, arrays = table.schema, []
+        for name in schema.names:
+            arrays.append(table.column(name).combine_chunks())
+            table = table.drop_columns([name])
+        return _write_partitions(writer, pa.Table.from_arrays(arrays, schema=schema), folder, part)
 
     k = -1
     for k, (chunk, customers) in enumerate(rt.chunks):

@@ -25,7 +25,7 @@ class Scale:
     name: str
     customers: int  # organisations that sign up (trial or paid) before DEFAULT_AS_OF (more sign up after it)
     months: int  # months of history before DEFAULT_AS_OF
-    events_per_user_day: float  # product events per active user and weekday at latent health 0.7 (systems/product.py)
+    events_per_user_day: float  # event rows per active user and weekday at latent health 0.7 (systems/product.py)
     customers_per_chunk: int  # how many customers' events are generated (and written) at once
 
 

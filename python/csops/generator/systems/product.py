@@ -1,12 +1,14 @@
-"""Product analytics (Segment/Amplitude-like): workspaces, users, the feature catalogue and the events.
+"""Product analytics (Pendo/Heap-like usage syncs): workspaces, users, the feature catalogue and the events.
 
 Each customer has a main workspace whose users are its seat holders (the same people as its CRM
 contacts); some enterprise customers have a second one, and some prospects a free one. Events
 follow the customer's seats and latent health day by day while a subscription or trial runs: each
-active user (seats x a utilisation that follows health) logs Scale.events_per_user_day events a
+active user (seats x a utilisation that follows health) has Scale.events_per_user_day event rows a
 weekday at health 0.7, a quarter of that at weekends; the healthier the customer, the more advanced
-features it uses. Events are generated and written in
-chunks of customers (Scale.customers_per_chunk), each chunk with its own random stream.
+features it uses. A row is one session's use of one feature and says how many events it was
+(event_count, EVENTS_PER_ROW on average): tens of events per active user and month, in a tenth of
+the rows one row per event would take. Events are generated and written in chunks of customers
+(Scale.customers_per_chunk), each chunk with its own random streams.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ FEATURES = (
     ("ai_insight_generated", "AI insight generated", "analytics", False, 12),
 )
 CORE_WEIGHTS = np.array([0.40, 0.20, 0.10, 0.12, 0.05, 0.08, 0.05])
+# A row is one session's use of one feature, as product analytics syncs deliver usage (Pendo's and
+# Heap's usage exports: a row per visitor, feature and hour or session, with the number of events);
+# event_count is that number: geometric, mean EVENTS_PER_ROW, independent of health (health drives
+# how many sessions there are and which features they use).
+EVENTS_PER_ROW = 9.0
 
 
 def emit(ctx: Export) -> Iterator[RawTable | ChunkedTable]:
@@ -152,14 +159,16 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
     s = w.subs
     run_end = np.where(s["ended"] >= 0, s["ended"], w.horizon)
     step = w.scale.customers_per_chunk
-    next_id = 1
     ws_ids, ws_first = ctx.first_loaded[("product", "workspaces")]
     ws_loaded = ws_first[np.searchsorted(ws_ids, e.workspace_id.astype(ws_ids.dtype))]
     user_ids, user_loaded = ctx.first_loaded[("product", "users")]
     user_base = e.first_user[0] if n else 0
     assert len(user_ids) == 0 or (user_ids[0] == user_base and len(user_ids) == user_ids[-1] - user_base + 1)
-    for chunk, lo in enumerate(range(0, n, step)):
-        hi = min(n, lo + step)
+
+    def one_chunk(chunk: int, lo: int, hi: int, next_id: int) -> tuple[pa.Table, int]:
+        """The events of customers lo..hi-1 with ids from next_id, and how many ids it used. A function
+        of its own, so that its per-event arrays are freed when it returns instead of being kept while
+        the generator waits at its yield (on `medium`, 2 GB held through the next chunk)."""
         rng = ctx.rng(f"events:{chunk}")
         k = hi - lo
         alive = np.zeros((k, n_days), bool)
@@ -205,16 +214,18 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
         loaded = np.maximum(received + rng.uniform(0, 900, m),
                             np.maximum(ws_loaded[cust_g], user_loaded[user - user_base]) + 1)
         ids_ = np.arange(next_id, next_id + m, dtype=np.int64)
-        next_id += m
+        # how many times the feature was used in the row's session: a stream of its own, so the
+        # other columns are what they were before the column existed
+        used = ctx.rng(f"event_counts:{chunk}").geometric(1 / EVENTS_PER_ROW, m).astype(np.int16)
         cols = {
-            "event_id": ids_, "workspace_id_i": cust_g, "user_id": user,
-            "event_i": feat, "occurred_at": occurred, "received_at": received, "_loaded_at": loaded,
+            "event_id": ids_, "workspace_id_i": cust_g, "user_id": user, "event_i": feat,
+            "event_count": used, "occurred_at": occurred, "received_at": received, "_loaded_at": loaded,
         }
         cols = ctx.resync(rng, cols, C.FLAW_RATES["event_resync_duplicate"])
         # late data that has not arrived yet is not in the export
         order = np.flatnonzero(cols["_loaded_at"] < ctx.as_of_s)
         order = order[np.argsort(cols["_loaded_at"][order], kind="stable")]
-        yield pa.table({
+        return pa.table({
             "event_id": pa.array(cols["event_id"][order]),
             "workspace_id": pa.DictionaryArray.from_arrays(
                 pa.array(cols["workspace_id_i"][order] - lo, type=pa.int32()),
@@ -222,7 +233,15 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
             "user_id": pa.array(cols["user_id"][order]),
             "event_name": pa.DictionaryArray.from_arrays(pa.array(cols["event_i"][order].astype(np.int32)),
                                                          event_names),
+            "event_count": pa.array(cols["event_count"][order]),
             "occurred_at": ts(cols["occurred_at"][order]),
             "received_at": ts(cols["received_at"][order]),
             "_loaded_at": ts(cols["_loaded_at"][order]),
-        }), round(w.scale.customers * hi / n) - round(w.scale.customers * lo / n)
+        }), m
+
+    next_id = 1
+    for chunk, lo in enumerate(range(0, n, step)):
+        hi = min(n, lo + step)
+        table, used = one_chunk(chunk, lo, hi, next_id)
+        next_id += used
+        yield table, round(w.scale.customers * hi / n) - round(w.scale.customers * lo / n)

@@ -16,12 +16,14 @@ after D differs from the cut at D. Two instants: the 10th and 50th percentile of
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -54,18 +56,44 @@ def raw_table(path: Path, raw: Path) -> str:
     return f"{parts[0]}.{Path(parts[1]).stem}"
 
 
+def loaded_range(path: Path) -> tuple[datetime, datetime] | None:
+    """(first, last) _loaded_at of a Parquet file from its footer's statistics, without reading its
+    rows; None when the file has no rows or a row group without statistics."""
+    meta = pq.ParquetFile(path).metadata
+    column = meta.schema.to_arrow_schema().get_field_index("_loaded_at")
+    ranges = []
+    for group in range(meta.num_row_groups):
+        stats = meta.row_group(group).column(column).statistics
+        if meta.row_group(group).num_rows and (stats is None or not stats.has_min_max):
+            return None
+        if meta.row_group(group).num_rows:
+            ranges.append((stats.min, stats.max))
+    return (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else None
+
+
 def cut_raw(raw: Path, out: Path, at: datetime) -> None:
     """Every raw file's rows loaded by `at`, at the same path under `out`. A part file left with no
-    rows is not written (that sync had not happened yet), unless its table would have no file at all."""
+    rows is not written (that sync had not happened yet), unless its table would have no file at all.
+    A file loaded wholly by `at` is copied as it is and one loaded wholly after it is not read (the
+    footer's statistics say which): only the files straddling `at` are filtered row by row."""
     files = sorted(raw.rglob("*.parquet"))
     written: set[str] = set()
     empty: dict[str, Path] = {}
     with duckdb.connect() as con:
         for path in files:
             target = out / path.relative_to(raw)
-            rows = con.execute(f"select count(*) from read_parquet('{path.as_posix()}') where _loaded_at <= ?",
-                               [at]).fetchone()[0]
             table = raw_table(path, raw)
+            span = loaded_range(path)
+            if span is not None and span[0] > at:
+                rows = 0
+            elif span is not None and span[1] <= at:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                written.add(table)
+                continue
+            else:
+                rows = con.execute(f"select count(*) from read_parquet('{path.as_posix()}') where _loaded_at <= ?",
+                                   [at]).fetchone()[0]
             if rows == 0 and len(path.relative_to(raw).parts) > 2:
                 empty.setdefault(table, path)
                 continue
@@ -90,12 +118,14 @@ def full(built_warehouse, tmp_path_factory) -> dict:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         models = history_models(con)
     assert {m.removeprefix("stg_").removesuffix("_history").replace("__", ".") for m in models} == MUTABLE
+    by_table: dict[str, list[str]] = {}
+    for path in sorted(raw.rglob("*.parquet")):
+        if raw_table(path, raw) in MUTABLE:
+            by_table.setdefault(raw_table(path, raw), []).append(path.as_posix())
     loads = []
     with duckdb.connect() as con:
-        for path in sorted(raw.rglob("*.parquet")):
-            if raw_table(path, raw) in MUTABLE:
-                loads += [r[0] for r in con.execute(
-                    f"select _loaded_at from read_parquet('{path.as_posix()}')").fetchall()]
+        for paths in by_table.values():  # one query per table, not per file
+            loads += [r[0] for r in con.execute("select _loaded_at from read_parquet(?)", [paths]).fetchall()]
     scratch = tmp_path_factory.mktemp("compile") / "compile.duckdb"
     inline = "".join(f"-- @@ {m}\n{{{{ csops.as_known_at(ref('{m}'), \"{AT}\") }}}}\n" for m in models)
     compiled = dbt(["compile", "--quiet", "--inline", inline], raw, scratch)

@@ -13,7 +13,7 @@ from pandas.testing import assert_frame_equal
 
 from csops.ml import ML_CHURN_FEATURES_ROLES, ChurnConfig, MlError, cached_churn_run, run_churn_pipeline
 from csops.ml.metrics import auc
-from csops.ml.models import prepare_features
+from csops.ml.models import gb_leaf_nodes, prepare_features
 
 pytestmark = pytest.mark.unit
 
@@ -384,3 +384,37 @@ def test_a_split_model_scores_each_value_with_its_own_model_and_never_names_the_
     assert len(names) and not names.eq(run.config.split_by).any()
     with pytest.raises(MlError, match="split_by 'nope' is not a feature column"):
         run_on(table, split_by="nope")
+
+
+def _tree_leaves(pipeline) -> int:
+    return pipeline.named_steps["model"].max_leaf_nodes
+
+
+def test_gradient_boosting_trees_grow_with_the_churners_of_the_fit(table):
+    # one leaf per gb_churners_per_leaf churners, at least 2 (stumps: an additive model), at most
+    # gb_max_leaf_nodes; None keeps the full trees whatever the size
+    config = ChurnConfig()
+    assert [gb_leaf_nodes(config, np.r_[np.ones(k), np.zeros(5000)]) for k in (0, 150, 350, 1499, 1500, 9000)] \
+        == [2, 2, 3, 14, 15, 15]
+    assert gb_leaf_nodes(ChurnConfig(gb_churners_per_leaf=None), np.ones(10)) == 15
+    assert gb_leaf_nodes(ChurnConfig(gb_churners_per_leaf=10, gb_max_leaf_nodes=31), np.ones(200)) == 20
+    # in a run: the final model's trees are sized by its own training churners
+    run = run_on(table, models=("gradient_boosting",))  # the default: 100 churners a leaf
+    final = run.final_model()
+    churners = int(np.nansum(run._table.y[final.fit_idx]))
+    assert churners // 100 < 15  # the synthetic table is small enough for the rule to bite
+    assert _tree_leaves(final.models["gradient_boosting"].estimator) == max(2, churners // 100)
+    full = run_on(table, models=("gradient_boosting",), gb_churners_per_leaf=None).final_model()
+    assert _tree_leaves(full.models["gradient_boosting"].estimator) == 15
+    # with split_by, each value's model counts the churners of its own rows
+    split = run_on(table, models=("gradient_boosting",), gb_churners_per_leaf=40, split_by="segment",
+                   min_split_churners=5)
+    final = split.final_model()
+    key = split._table.X["segment"].iloc[final.fit_idx].astype(str).to_numpy()
+    y = split._table.y[final.fit_idx]
+    parts = final.models["gradient_boosting"].estimator.parts_
+    assert len(parts) >= 2
+    for value, part in parts.items():
+        assert _tree_leaves(part) == max(2, min(15, int(y[key == value].sum()) // 40))
+    with pytest.raises(MlError, match="gb_churners_per_leaf must be a whole number of at least 1"):
+        run_on(table, gb_churners_per_leaf=0)

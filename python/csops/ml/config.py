@@ -43,6 +43,9 @@ class ChurnConfig:
     gb_max_iter: int = 200  # boosting iterations (no early stopping: deterministic and bounded)
     gb_learning_rate: float = 0.05
     gb_max_leaf_nodes: int = 15
+    # at most one leaf per this many churners in a fit's rows (at least 2, at most gb_max_leaf_nodes): a
+    # small training set gets shallow, nearly additive trees (csops.ml.models.gb_leaf_nodes); None: off
+    gb_churners_per_leaf: int | None = 100
     gb_min_samples_leaf: int = 100
     gb_l2_regularization: float = 1.0
     max_categories: int = 50  # categories kept per categorical feature (the rarest are grouped)
@@ -64,6 +67,11 @@ class ChurnConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer):
                 raise MlError(f"{name} must be a whole number (got {value!r})")
+        per_leaf = self.gb_churners_per_leaf
+        if per_leaf is not None and (isinstance(per_leaf, bool) or not isinstance(per_leaf, int | np.integer)
+                                     or per_leaf < 1):
+            raise MlError(f"gb_churners_per_leaf must be a whole number of at least 1, or None "
+                          f"(got {self.gb_churners_per_leaf!r})")
         if self.max_categories < 2:
             raise MlError(f"max_categories must be at least 2 (got {self.max_categories})")
         if self.horizon_days < 1:

@@ -97,7 +97,7 @@ class TopCategories(TransformerMixin, BaseEstimator):
         return out
 
 
-def _logistic(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame) -> Pipeline:
+def _logistic(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame, y_fit: np.ndarray) -> Pipeline:
     parts = []
     if spec.numeric_columns:
         parts.append(("num", Pipeline([
@@ -115,7 +115,20 @@ def _logistic(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame) -> Pi
     ])
 
 
-def _gradient_boosting(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame) -> Pipeline:
+def gb_leaf_nodes(config: ChurnConfig, y_fit: np.ndarray) -> int:
+    """The most leaves a tree of a gradient-boosting fit on labels y_fit may have: one per
+    config.gb_churners_per_leaf churners among them, at least 2 and at most config.gb_max_leaf_nodes
+    (always gb_max_leaf_nodes when gb_churners_per_leaf is None). A tree of L leaves can model
+    interactions of up to L - 1 features; a few hundred churners cannot tell a real interaction from
+    noise, so a small training set gets shallow, nearly additive trees (a stump per iteration: an
+    additive model on the log-odds), and a large one the full trees."""
+    if config.gb_churners_per_leaf is None:
+        return config.gb_max_leaf_nodes
+    churners = int(np.sum(np.asarray(y_fit) == 1))
+    return int(min(config.gb_max_leaf_nodes, max(2, churners // config.gb_churners_per_leaf)))
+
+
+def _gradient_boosting(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame, y_fit: np.ndarray) -> Pipeline:
     parts = []
     if spec.categorical_columns:
         parts.append(("cat", TopCategories(config.max_categories), spec.categorical_columns))
@@ -130,7 +143,7 @@ def _gradient_boosting(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFra
         ("prepare", ColumnTransformer(parts)),
         ("model", HistGradientBoostingClassifier(
             max_iter=config.gb_max_iter, learning_rate=config.gb_learning_rate,
-            max_leaf_nodes=config.gb_max_leaf_nodes, min_samples_leaf=config.gb_min_samples_leaf,
+            max_leaf_nodes=gb_leaf_nodes(config, y_fit), min_samples_leaf=config.gb_min_samples_leaf,
             l2_regularization=config.gb_l2_regularization, early_stopping=False,
             categorical_features=mask if n_cat else None, random_state=config.seed)),
     ])
@@ -153,10 +166,10 @@ class SplitModel:
             rows = key == value
             churners = int(y[rows].sum())
             if min(churners, int(rows.sum()) - churners) >= self.min_churners:
-                self.parts_[value] = self.build(X[rows]).fit(X[rows], y[rows])
+                self.parts_[value] = self.build(X[rows], y[rows]).fit(X[rows], y[rows])
                 self.rows_[value] = int(rows.sum())
         covered = np.isin(key, list(self.parts_))
-        self.pooled_ = self.build(X).fit(X, y) if not covered.all() or not self.parts_ else None
+        self.pooled_ = self.build(X, y).fit(X, y) if not covered.all() or not self.parts_ else None
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -181,10 +194,11 @@ _BASE_BUILDERS = {"logistic": _logistic, "gradient_boosting": _gradient_boosting
 
 
 def _builder(name: str):
-    def build(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame):
+    def build(spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataFrame, y_fit: np.ndarray):
         if config.split_by is None:
-            return _BASE_BUILDERS[name](spec, config, X_fit)
-        return SplitModel(lambda X: _BASE_BUILDERS[name](spec, config, X), config.split_by,
+            return _BASE_BUILDERS[name](spec, config, X_fit, y_fit)
+        # each value's model is built for its own rows and labels (its own churners set its trees' size)
+        return SplitModel(lambda X, y: _BASE_BUILDERS[name](spec, config, X, y), config.split_by,
                           config.min_split_churners)
     return build
 
@@ -248,13 +262,13 @@ def fit_model(name: str, spec: FeatureSpec, config: ChurnConfig, X_fit: pd.DataF
     """Fit `name` on the fit rows; with cross-fitting groups, also its calibrator on the out-of-fold raw
     probabilities of each group (a model fit on the other groups), none when groups is None."""
     y = y_fit.astype(int)
-    estimator = BUILDERS[name](spec, config, X_fit).fit(X_fit, y)
+    estimator = BUILDERS[name](spec, config, X_fit, y).fit(X_fit, y)
     if groups is None or config.calibration == "none":
         return FittedModel(name, estimator, None, calibration_note)
     raw = np.empty(len(y))
     for g in np.unique(groups):
         inside = groups == g
-        part = BUILDERS[name](spec, config, X_fit[~inside]).fit(X_fit[~inside], y[~inside])
+        part = BUILDERS[name](spec, config, X_fit[~inside], y[~inside]).fit(X_fit[~inside], y[~inside])
         raw[inside] = part.predict_proba(X_fit[inside])[:, 1]
     by_value = {}
     if config.split_by is not None:

@@ -117,6 +117,44 @@ def test_window_probability_becomes_a_constant_monthly_hazard():
 
 
 @pytest.mark.unit
+def test_a_term_plan_leaves_only_at_its_term_ends():
+    # (p, days to the term end, term length in days); renewal probability q = 0.1, window 90 days
+    p = np.array([0.3, 0.02, 0.2])
+    first_end = np.array([60.0, 200.0, 10.0])
+    term = np.array([365.0, 365.0, 91.0])
+    days = [30, 90, 199, 200, 300, 425]
+    s = f.term_survival(p, first_end, term, 0.1, 90, days)
+    # renewal inside the window: nothing before it, its own p at it, q at the next one a year later
+    assert np.allclose(s[0], [1, 0.7, 0.7, 0.7, 0.7, 0.7 * 0.9])
+    # renewal after the window: p's constant hazard meanwhile (a write-off), q at the term end
+    early = 0.98 ** (np.array(days) / 90)
+    assert np.allclose(s[1], early * np.array([1, 1, 1, 0.9, 0.9, 0.9]))
+    # a quarterly plan renews every term: p at day 10 (inside the window), then q at 101, 192, 283, ...
+    renewals_after_first = np.array([0, 0, 2, 2, 3, 4])
+    assert np.allclose(s[2], 0.8 * 0.9**renewals_after_first)
+
+
+@pytest.mark.unit
+def test_the_renewal_probability_is_the_models_on_the_term_customers_renewing_now():
+    book = pd.DataFrame({
+        "churn_probability": [0.2, 0.4, 1.0, 0.01, 0.05, np.nan],
+        "plan_group": ["term", "term", "term", "term", "monthly", "term"],
+        "days_to_term_end": pd.array([30, 80, 20, 250, 12, None], dtype="Int32"),
+        "billing_interval_months": [12, 12, 12, 12, 1, 12],
+        "is_cancel_pending": [False, False, True, False, False, False],
+    })
+    scored = ~book["churn_probability"].isna().to_numpy()
+    term, renewal = f.term_plans(book, scored, 90)
+    # a term plan with a known term end (the last has none: it keeps the constant hazard)
+    assert term.tolist() == [True, True, True, True, False, False]
+    # renewing inside the window and scored, the pending cancellation (a known outcome) left out
+    assert renewal == pytest.approx(0.3)
+    # a book without the term columns has no term plans: every customer keeps the constant hazard
+    plain = book[["churn_probability"]]
+    assert f.term_plans(plain, scored, 90)[0].tolist() == [False] * 6
+
+
+@pytest.mark.unit
 def test_zero_hazard_and_zero_expansion_is_flat():
     mrr = np.array([100.0, 250.0, 40.0])
     projected = f.project_book(mrr, np.ones((3, 4)), [1, 2, 3, 12], f.MovementRates.none())

@@ -5,7 +5,8 @@ whose target month has closed: each method's forecast of the MRR of the book pay
 month end, what that book actually paid at the target month's close, the error and the absolute
 percentage error (grain 'forecast'); and per method and horizon, MAPE, bias and interval coverage
 (grain 'summary'). Every input of a forecast made at M was known at M: the churn model's
-out-of-time probabilities scored at M (ml_churn_backtest_scores, selected model only), cohort
+out-of-time probabilities scored at M (ml_churn_backtest_scores, selected model only) and each
+customer's days to its term end at M (ml_churn_features), cohort
 churn and expansion/contraction from months up to M's. The maths is in
 python/csops/ml/forecast.py (forecast_backtest).
 """
@@ -25,8 +26,13 @@ def model(dbt, session):
     mrr_monthly = dbt.ref("int_customers_mrr_monthly").project(forecast.MRR_MONTHLY_COLUMNS).df()
     movements = dbt.ref("fct_mrr_movements").project(forecast.MOVEMENT_COLUMNS).df()
     scores = dbt.ref("ml_churn_backtest_scores").project(
-        "customer_id, observation_date, churn_probability, is_selected_model"
+        "customer_id, observation_date, churn_probability, is_selected_model, is_cancel_pending"
     ).df()
+    # a term plan churns only at a term end: the days to it and the interval, as known at M
+    terms = dbt.ref("ml_churn_features").project(
+        "customer_id, observation_date, plan_group, days_to_term_end, billing_interval_months"
+    ).df()
+    scores = scores.merge(terms, on=["customer_id", "observation_date"], how="left")
     horizons = _value(dbt.config.get("backtest_horizons_months"))
     frame = forecast.forecast_backtest(
         as_of_date,

@@ -4,10 +4,15 @@ The book is the customers paying at the forecast date (MRR above zero at its clo
 the next months we forecast the MRR those same customers will pay then - new business is out of
 scope (a customer who signs later is never in it). Three methods, side by side:
 
-- ``churn_model``: each customer survives month after month with the constant hazard implied by
-  its churn probability (a probability of churning within ``window_days``; survival to a day
-  ``d`` days ahead is ``(1 - p) ** (d / window_days)``), and the survivors' MRR grows by the
-  book's historical net expansion rate (expansion minus contraction over the opening MRR of the
+- ``churn_model``: a customer on a monthly plan survives month after month with the constant
+  hazard implied by its churn probability (a probability of churning within ``window_days``;
+  survival to a day ``d`` days ahead is ``(1 - p) ** (d / window_days)``). A customer on a term
+  plan (annual, semi-annual, quarterly) can leave only at a term end (:func:`term_survival`): at
+  its next term end with its own probability when that falls inside the window (the model scored
+  that renewal), otherwise - and at every later term end - with the renewal probability the model
+  gives the book's term customers renewing inside the window that day; between term ends only the
+  customer's own out-of-renewal probability applies. The survivors' MRR grows by the book's
+  historical net expansion rate (expansion minus contraction over the opening MRR of the
   customers who stayed, per month, averaged over a trailing window).
 - ``cohort_sbg``: the same, but a customer's survival comes from a shifted-beta-geometric (sBG)
   retention curve fitted to its signup cohort (Fader & Hardie 2007, "How to project customer
@@ -227,6 +232,35 @@ def survival_from_window_probability(
     return (1.0 - p)[:, None] ** exponent[None, :]
 
 
+def term_survival(
+    probability: np.ndarray,
+    days_to_term_end: np.ndarray,
+    term_days: np.ndarray,
+    renewal_probability: float,
+    window_days: int,
+    days_ahead: Sequence[float],
+) -> np.ndarray:
+    """Customers x horizons for term plans, who can leave only at a term end.
+
+    A customer whose next term end (``days_to_term_end``) falls inside the window was scored on that
+    renewal: it leaves there with its own probability ``p`` and nowhere before. One whose term end
+    is later leaves at it with ``renewal_probability`` and, meanwhile, with the constant hazard of
+    its own ``p`` (what can end a term plan early: a written-off invoice). Every later term end
+    (each ``term_days`` after the first) is another renewal at ``renewal_probability``.
+    """
+    p = np.clip(np.asarray(probability, dtype=float), 0.0, 1.0)
+    first_end = np.asarray(days_to_term_end, dtype=float)[:, None]
+    term = np.maximum(np.asarray(term_days, dtype=float), 1.0)[:, None]
+    days = np.asarray(days_ahead, dtype=float)[None, :]
+    renewals = np.where(days >= first_end, 1.0 + np.floor((days - first_end) / term), 0.0)
+    scored_renewal = (first_end <= window_days)[:, 0]
+    q = float(np.clip(renewal_probability, 0.0, 1.0))
+    at_first = np.where(scored_renewal, p, q)[:, None]
+    survival = np.where(renewals >= 1, (1.0 - at_first) * (1.0 - q) ** np.maximum(renewals - 1.0, 0.0), 1.0)
+    early = np.where(scored_renewal, 0.0, p)[:, None]
+    return survival * (1.0 - early) ** (days / window_days)
+
+
 @dataclass(frozen=True)
 class MovementRates:
     """Monthly expansion and contraction of the surviving book over a trailing window."""
@@ -369,6 +403,36 @@ def cohort_fits(
     return own, pooled
 
 
+def _floats(values: pd.Series) -> np.ndarray:
+    """A column as floats, missing values (null in any pandas dtype) as NaN."""
+    return pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+
+
+def term_plans(book: pd.DataFrame, scored: np.ndarray, window_days: int) -> tuple[np.ndarray, float]:
+    """Which customers of the book are on a term plan with a known term end (they need ``plan_group``,
+    ``days_to_term_end`` and ``billing_interval_months``; a book without them has none), and the
+    renewal probability: the mean probability of the scored term customers whose term end falls
+    inside the window (what the model says about a renewal that day), or, with none renewing then,
+    of every scored term customer; customers with a pending cancellation (``is_cancel_pending``, when
+    the book has it) are left out of it."""
+    needed = ("plan_group", "days_to_term_end", "billing_interval_months")
+    if not set(needed) <= set(book.columns):
+        return np.zeros(len(book), dtype=bool), 0.0
+    days_to_term_end = _floats(book["days_to_term_end"])
+    term = (
+        (book["plan_group"].astype(str) == "term").to_numpy()
+        & ~np.isnan(days_to_term_end)
+        & (np.nan_to_num(_floats(book["billing_interval_months"])) > 0)
+    )
+    probabilities = book["churn_probability"].to_numpy(dtype=float)
+    # a pending cancellation is a known outcome (probability 1), not what a renewal risks
+    cancelling = (book["is_cancel_pending"].fillna(False).astype(bool).to_numpy()
+                  if "is_cancel_pending" in book.columns else np.zeros(len(book), dtype=bool))
+    renewing = term & scored & ~cancelling & (np.nan_to_num(days_to_term_end, nan=np.inf) <= window_days)
+    pool = renewing if renewing.any() else term & scored & ~cancelling
+    return term, float(probabilities[pool].mean()) if pool.any() else 0.0
+
+
 def forecast_book(
     book: pd.DataFrame,
     customers: pd.DataFrame,
@@ -422,6 +486,15 @@ def forecast_book(
         filled = np.where(scored, probabilities, probabilities[scored].mean())
         survival = survival_from_window_probability(filled, window_days, days)
         reasons = [rate_reason] if rate_reason else []
+        term, renewal = term_plans(book, scored, window_days)
+        if term.any():
+            survival[term] = term_survival(
+                filled[term], _floats(book["days_to_term_end"])[term],
+                _floats(book["billing_interval_months"])[term] * DAYS_PER_MONTH,
+                renewal, window_days, days,
+            )
+            reasons.append(f"{int(term.sum())} term-plan customers leave only at a term end (renewal "
+                           f"probability {renewal:.4f})")
         if not scored.all():
             missing = int((~scored).sum())
             reasons.append(f"{missing} of {scored.size} customers without a churn probability took the book's mean")
@@ -520,10 +593,19 @@ def book_at(monthly: pd.DataFrame, month: int) -> pd.DataFrame:
     return rows[["customer_id", "mrr_amount", "cohort_month"]].reset_index(drop=True)
 
 
+TERM_COLUMNS = ("plan_group", "days_to_term_end", "billing_interval_months", "is_cancel_pending")
+
+
 def _with_probabilities(book: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """The book with each customer's churn probability and, when the scores carry them, its plan
+    group, days to its term end and billing interval (for :func:`term_survival`)."""
     probabilities = scores.groupby("customer_id")["churn_probability"].mean()
     book = book.copy()
     book["churn_probability"] = book["customer_id"].map(probabilities).astype(float)
+    if set(TERM_COLUMNS) <= set(scores.columns):
+        terms = scores.groupby("customer_id")[list(TERM_COLUMNS)].first()
+        for column in TERM_COLUMNS:
+            book[column] = book["customer_id"].map(terms[column])
     return book
 
 

@@ -216,10 +216,10 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
         ids_ = np.arange(next_id, next_id + m, dtype=np.int64)
         # how many times the feature was used in the row's session: a stream of its own, so the
         # other columns are what they were before the column existed
-        used = ctx.rng(f"event_counts:{chunk}").geometric(1 / EVENTS_PER_ROW, m).astype(np.int16)
+        events_in_row = ctx.rng(f"event_counts:{chunk}").geometric(1 / EVENTS_PER_ROW, m).astype(np.int16)
         cols = {
             "event_id": ids_, "workspace_id_i": cust_g, "user_id": user, "event_i": feat,
-            "event_count": used, "occurred_at": occurred, "received_at": received, "_loaded_at": loaded,
+            "event_count": events_in_row, "occurred_at": occurred, "received_at": received, "_loaded_at": loaded,
         }
         cols = ctx.resync(rng, cols, C.FLAW_RATES["event_resync_duplicate"])
         # late data that has not arrived yet is not in the export
@@ -242,6 +242,6 @@ def _events(ctx: Export) -> Iterator[tuple[pa.Table, int]]:
     next_id = 1
     for chunk, lo in enumerate(range(0, n, step)):
         hi = min(n, lo + step)
-        table, used = one_chunk(chunk, lo, hi, next_id)
-        next_id += used
+        table, ids_used = one_chunk(chunk, lo, hi, next_id)
+        next_id += ids_used
         yield table, round(w.scale.customers * hi / n) - round(w.scale.customers * lo / n)

@@ -54,20 +54,7 @@ def build_month_end_cut(warehouse: Path, raw: Path, root: Path) -> MonthEndCut:
             end_of_day = datetime.combine(day + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
             cut_raw(raw, root / "raw", end_of_day)
             cut_warehouse.parent.mkdir()
-            dbt(
-                [
-                    "build",
-                    "--quiet",
-                    "--select",
-                    *SELECTED,
-                    "--vars",
-                    f"{{revenue_as_of_date: '{day}'}}",
-                    "--exclude",
-                    "resource_type:test",
-                    "resource_type:unit_test",
-                ],
-                root / "raw",
-                cut_warehouse,
-            )
+            dbt(["build", "--quiet", "--select", *SELECTED, "--vars", f"{{revenue_as_of_date: '{day}'}}",
+                 "--exclude", "resource_type:test", "resource_type:unit_test"], root / "raw", cut_warehouse)
             done.write_text(day.isoformat())
     return MonthEndCut(warehouse, cut_warehouse, day)

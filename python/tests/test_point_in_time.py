@@ -62,12 +62,13 @@ def loaded_range(path: Path) -> tuple[datetime, datetime] | None:
     meta = pq.ParquetFile(path).metadata
     column = meta.schema.to_arrow_schema().get_field_index("_loaded_at")
     ranges = []
-    for group in range(meta.num_row_groups):
-        stats = meta.row_group(group).column(column).statistics
-        if meta.row_group(group).num_rows and (stats is None or not stats.has_min_max):
+    for group in (meta.row_group(g) for g in range(meta.num_row_groups)):
+        if not group.num_rows:
+            continue
+        stats = group.column(column).statistics
+        if stats is None or not stats.has_min_max:
             return None
-        if meta.row_group(group).num_rows:
-            ranges.append((stats.min, stats.max))
+        ranges.append((stats.min, stats.max))
     return (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else None
 
 

@@ -26,11 +26,11 @@ def model(dbt, session):
     mrr_monthly = dbt.ref("int_customers_mrr_monthly").project(forecast.MRR_MONTHLY_COLUMNS).df()
     movements = dbt.ref("fct_mrr_movements").project(forecast.MOVEMENT_COLUMNS).df()
     scores = dbt.ref("ml_churn_backtest_scores").project(
-        "customer_id, observation_date, churn_probability, is_selected_model, is_cancel_pending"
+        "customer_id, observation_date, churn_probability, is_selected_model, plan_group, is_cancel_pending"
     ).df()
     # a term plan churns only at a term end: the days to it and the interval, as known at M
     terms = dbt.ref("ml_churn_features").project(
-        "customer_id, observation_date, plan_group, days_to_term_end, billing_interval_months"
+        "customer_id, observation_date, days_to_term_end, billing_interval_months"
     ).df()
     scores = scores.merge(terms, on=["customer_id", "observation_date"], how="left")
     horizons = _value(dbt.config.get("backtest_horizons_months"))
